@@ -1,0 +1,1 @@
+"""mipanel: mutual-information estimates you can trust."""
