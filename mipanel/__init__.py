@@ -6,7 +6,9 @@ consistency diagnostics, over one engine that the app, notebooks and CLI share.
 """
 from .api import estimate, gaussian_mi, ksg
 from .control import RunControl
+from .diagnostics import PermutationResult, SpreadResult, SweepResult, permutation_test, seed_spread, sweep_kz
 from .interface import Dataset, DataSource, to_unit
+from .protocol import RigorousResult, rigorous
 from .results import Estimate, load_result
 from .settings import CRITICS, ESTIMATORS, EstimatorSettings
 from .training import TrainingEvent
@@ -15,5 +17,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CRITICS", "ESTIMATORS", "Dataset", "DataSource", "Estimate", "EstimatorSettings", "RunControl",
-    "TrainingEvent", "estimate", "gaussian_mi", "ksg", "load_result", "to_unit", "__version__",
+    "PermutationResult", "RigorousResult", "SpreadResult", "SweepResult", "TrainingEvent", "estimate",
+    "gaussian_mi", "ksg", "load_result", "permutation_test", "rigorous", "seed_spread", "sweep_kz", "to_unit",
+    "__version__",
 ]

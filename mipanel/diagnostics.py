@@ -1,0 +1,281 @@
+"""Consistency diagnostics over the same stacked trainer.
+
+- `sweep_kz`: the estimate must plateau as the embedding dimension k_z grows; if it
+  is still rising at the largest k_z the critic is too small to see all the MI.
+- `permutation_test`: re-pairing x with shuffled y (or circularly shifted y for time
+  series) destroys dependence; the real estimate must stand out from that null.
+- `seed_spread`: the same estimate with other seeds and splits shows its spread.
+Each trains its networks as one stack and sends the trainer's events to `callback`.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, ClassVar
+
+import numpy as np
+
+from .api import as_pair, make_settings
+from .control import RunControl
+from .device import describe, resolve_device
+from .interface import to_unit
+from .results import _Serialisable, library_versions, register_result
+from .splits import train_test_split
+from .training import NetworkFit, NetworkJob, TrainingEvent, train_networks
+
+DEFAULT_KZS = (1, 2, 4, 8, 16, 32, 64)
+#: A k_z is on the plateau when its estimate is within this share of the best one...
+PLATEAU_SHARE = 0.05
+#: ...or within this many nats of it (so tiny values are not judged by a tiny share).
+PLATEAU_FLOOR = 0.05
+SIGNIFICANCE = 0.05
+
+
+@dataclass
+class _Diagnostic(_Serialisable):
+    """Fields every diagnostic result shares."""
+
+    unit: str = "bits"
+    verdict: str = ""
+    passed: bool = False
+    reasons: list[str] = field(default_factory=list)
+    histories: list[dict] = field(default_factory=list)
+    settings: dict[str, Any] = field(default_factory=dict)
+    seed: int | None = None
+    device: str = "cpu"
+    n_samples: int = 0
+    true_mi_nats: float | None = None
+    elapsed_s: float = 0.0
+    stopped: bool = False
+    versions: dict[str, str] = field(default_factory=library_versions)
+
+    def _u(self, v):
+        return to_unit(v, self.unit)
+
+    def _us(self, vs):
+        return [to_unit(v, self.unit) for v in vs]
+
+    @property
+    def true_mi(self) -> float | None:
+        return self._u(self.true_mi_nats)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+@register_result
+@dataclass
+class SweepResult(_Diagnostic):
+    kind: ClassVar[str] = "kz_sweep"
+
+    kzs: list[int] = field(default_factory=list)
+    values_nats: list[float] = field(default_factory=list)
+    test_values_nats: list[float] = field(default_factory=list)
+    plateau_kz: int | None = None
+
+    @property
+    def values(self) -> list[float]:
+        return self._us(self.values_nats)
+
+    @property
+    def test_values(self) -> list[float]:
+        return self._us(self.test_values_nats)
+
+    def _derived(self) -> dict:
+        return {"values": self.values, "test_values": self.test_values, "true_mi": self.true_mi}
+
+    def summary(self) -> str:
+        rows = ", ".join(f"k_z={k}: {v:.3f}" for k, v in zip(self.kzs, self.values))
+        return f"k_z sweep ({self.unit}): {rows}\nverdict: {self.verdict}"
+
+
+@register_result
+@dataclass
+class PermutationResult(_Diagnostic):
+    kind: ClassVar[str] = "permutation"
+
+    observed_nats: float = 0.0
+    null_nats: list[float] = field(default_factory=list)
+    p_value: float = 1.0
+    null_method: str = "shuffle"
+
+    @property
+    def observed(self) -> float:
+        return self._u(self.observed_nats)
+
+    @property
+    def null(self) -> list[float]:
+        return self._us(self.null_nats)
+
+    def _derived(self) -> dict:
+        return {"observed": self.observed, "null": self.null, "true_mi": self.true_mi}
+
+    def summary(self) -> str:
+        return (f"permutation null ({self.null_method}, {len(self.null_nats)} networks): observed "
+                f"{self.observed:.3f} {self.unit}, null max {max(self.null, default=0):.3f}, p = {self.p_value:.3f}\n"
+                f"verdict: {self.verdict}")
+
+
+@register_result
+@dataclass
+class SpreadResult(_Diagnostic):
+    kind: ClassVar[str] = "seed_spread"
+
+    seeds: list[int] = field(default_factory=list)
+    values_nats: list[float] = field(default_factory=list)
+    test_values_nats: list[float] = field(default_factory=list)
+    gaps_nats: list[float] = field(default_factory=list)
+
+    @property
+    def values(self) -> list[float]:
+        return self._us(self.values_nats)
+
+    @property
+    def mean(self) -> float:
+        return self._u(float(np.mean(self.values_nats)))
+
+    @property
+    def std(self) -> float:
+        return self._u(float(np.std(self.values_nats, ddof=1)) if len(self.values_nats) > 1 else 0.0)
+
+    def _derived(self) -> dict:
+        return {"values": self.values, "mean": self.mean, "std": self.std, "true_mi": self.true_mi}
+
+    def summary(self) -> str:
+        return (f"seed spread over {len(self.seeds)} runs: {self.mean:.3f} +/- {self.std:.3f} {self.unit}\n"
+                f"verdict: {self.verdict}")
+
+
+def _run(x, y, jobs, s, callback, control):
+    start = time.perf_counter()
+    fits = train_networks(x, y, jobs, s, callback=callback, control=control)
+    stopped = any(f.status == "stopped" for f in fits) or bool(control and control.stopped)
+    return fits, time.perf_counter() - start, stopped
+
+
+def _common(s, x, data, unit, fits: list[NetworkFit], elapsed, stopped) -> dict:
+    return dict(unit=unit, settings=s.to_dict(), seed=s.seed, device=describe(resolve_device(s.device)),
+                n_samples=len(x), true_mi_nats=data.true_mi if data is not None else None,
+                elapsed_s=elapsed, stopped=stopped,
+                histories=[{"label": f.label, **f.meta, "best_epoch": f.best_epoch, **f.history()} for f in fits])
+
+
+def plateau(kzs, values) -> int | None:
+    """Smallest k_z from which every estimate stays within tolerance of the best one."""
+    values = np.asarray(values, dtype=float)
+    top = float(np.max(values))
+    tol = max(PLATEAU_SHARE * abs(top), PLATEAU_FLOOR)
+    on = values >= top - tol
+    for i in range(len(kzs)):
+        if on[i:].all():
+            return int(kzs[i])
+    return None
+
+
+def sweep_kz(x, y=None, estimator: str = "infonce", critic: str = "separable", *, kzs=DEFAULT_KZS,
+             unit: str = "bits", settings=None, callback: Callable[[TrainingEvent], None] | None = None,
+             control: RunControl | None = None, **options) -> SweepResult:
+    """Estimate at each k_z (all networks in one stack, same split) and find the plateau."""
+    x, y, data = as_pair(x, y)
+    s = make_settings(estimator, critic, settings, **options)
+    if s.critic == "concat":
+        raise ValueError("the concat critic has no embedding dimension to sweep: choose separable, bilinear, "
+                         "hybrid or a vsib- critic")
+    kzs = sorted({int(k) for k in kzs})
+    if len(kzs) < 2:
+        raise ValueError("a k_z sweep needs at least two k_z values, e.g. 1, 2, 4, ..., 64")
+    train, test = train_test_split(np.arange(len(x)), s.test_fraction, np.random.default_rng(s.seed), s.time_series)
+    jobs = [NetworkJob(train, test, label=f"k_z={k}", meta={"kz": k}, kz=k) for k in kzs]
+    fits, elapsed, stopped = _run(x, y, jobs, s.replace(kz=max(kzs)), callback, control)
+    values = [f.value for f in fits]
+    at = plateau(kzs, values)
+    reached = at is not None and at < kzs[-1]
+    if reached:
+        verdict, reasons = f"plateau reached by k_z = {at}: the critic is large enough", []
+    else:
+        verdict = "no plateau: the estimate is still rising at the largest k_z"
+        reasons = [f"no plateau: the estimate still grows at k_z = {kzs[-1]}, so a larger embedding may find "
+                   "more MI. Try: larger k_z values, a wider network, or more data"]
+    return SweepResult(kzs=kzs, values_nats=values, test_values_nats=[f.test_value for f in fits],
+                       plateau_kz=at, verdict=verdict, passed=reached, reasons=reasons,
+                       **_common(s, x, data, unit, fits, elapsed, stopped))
+
+
+def permutation_test(x, y=None, estimator: str = "infonce", critic: str = "separable", *, n_permutations: int = 19,
+                     unit: str = "bits", settings=None, callback: Callable[[TrainingEvent], None] | None = None,
+                     control: RunControl | None = None, **options) -> PermutationResult:
+    """The estimate on the real pairing against estimates on destroyed pairings.
+
+    p = (1 + #null >= observed) / (1 + n_permutations); all networks train as one stack.
+    """
+    if n_permutations < 1:
+        raise ValueError("n_permutations must be at least 1 (19 gives p down to 0.05, 99 down to 0.01)")
+    x, y, data = as_pair(x, y)
+    s = make_settings(estimator, critic, settings, **options)
+    n = len(x)
+    rng = np.random.default_rng(s.seed)
+    jobs = []
+    for i in range(n_permutations + 1):
+        train, test = train_test_split(np.arange(n), s.test_fraction, rng, s.time_series)
+        if i == 0:
+            jobs.append(NetworkJob(train, test, label="observed", meta={"null": False}))
+            continue
+        if s.time_series:  # a circular shift keeps each series' own structure
+            y_map = np.roll(np.arange(n), int(rng.integers(n // 10 + 1, n - n // 10)))
+        else:
+            y_map = rng.permutation(n)
+        jobs.append(NetworkJob(train, test, label=f"null {i}", meta={"null": True, "permutation": i}, y_map=y_map))
+    fits, elapsed, stopped = _run(x, y, jobs, s, callback, control)
+    observed = fits[0].value
+    null = [f.value for f in fits[1:]]
+    p = (1 + sum(v >= observed for v in null)) / (1 + len(null))
+    significant = p <= SIGNIFICANCE
+    method = "circular shift" if s.time_series else "shuffle"
+    if significant:
+        verdict = (f"dependence detected: the estimate exceeds every null estimate but {sum(v >= observed for v in null)} "
+                   f"(p = {p:.3f})")
+        reasons = []
+    else:
+        verdict = f"no detectable dependence: p = {p:.3f} > {SIGNIFICANCE}"
+        reasons = [f"not significant: {sum(v >= observed for v in null)} of {len(null)} null estimates reach the "
+                   f"observed one (p = {p:.3f}), so the estimate cannot be told from 0. Try: more data, or more "
+                   "permutations for a finer p-value"]
+    return PermutationResult(observed_nats=observed, null_nats=null, p_value=p, null_method=method,
+                             verdict=verdict, passed=significant, reasons=reasons,
+                             **_common(s, x, data, unit, fits, elapsed, stopped))
+
+
+def seed_spread(x, y=None, estimator: str = "infonce", critic: str = "separable", *, repeats: int = 5,
+                unit: str = "bits", settings=None, callback: Callable[[TrainingEvent], None] | None = None,
+                control: RunControl | None = None, **options) -> SpreadResult:
+    """The same estimate with `repeats` different splits and initialisations, stacked."""
+    if repeats < 2:
+        raise ValueError("a spread needs at least 2 repeats")
+    x, y, data = as_pair(x, y)
+    s = make_settings(estimator, critic, settings, **options)
+    rng = np.random.default_rng(s.seed)
+    jobs = [NetworkJob(*train_test_split(np.arange(len(x)), s.test_fraction, rng, s.time_series),
+                       label=f"repeat {r + 1}", meta={"repeat": r + 1}) for r in range(repeats)]
+    fits, elapsed, stopped = _run(x, y, jobs, s, callback, control)
+    values = [f.value for f in fits]
+    gaps = []
+    for f in fits:
+        e = (f.best_epoch or 1) - 1
+        gaps.append(f.train_mi[e] - f.test_mi[e] if f.test_mi else 0.0)
+    std = float(np.std(values, ddof=1))
+    mean = float(np.mean(values))
+    tight = std <= max(0.1 * abs(mean), 0.05)
+    gap = float(np.mean(gaps))
+    reasons = []
+    if not tight:
+        reasons.append(f"large spread: repeats differ by {std / math.log(2):.2f} bits (std), over 10% of the "
+                       "mean. Try: more data, more epochs, or the rigorous protocol for an interval")
+    if gap > max(0.2 * abs(mean), 0.1):
+        reasons.append(f"train/held-out gap: at the chosen epoch the training MI exceeds the held-out MI by "
+                       f"{gap / math.log(2):.2f} bits, a sign of overfitting. Try: more data, a smaller network, "
+                       "or a VSIB critic")
+    verdict = "consistent across seeds" if not reasons else "; ".join(r.split(":")[0] for r in reasons)
+    return SpreadResult(seeds=list(range(1, repeats + 1)), values_nats=values,
+                        test_values_nats=[f.test_value for f in fits], gaps_nats=gaps, verdict=verdict,
+                        passed=not reasons, reasons=reasons, **_common(s, x, data, unit, fits, elapsed, stopped))
