@@ -232,13 +232,18 @@ def permutation_test(x, y=None, estimator: str = "infonce", critic: str = "separ
     p = (1 + sum(v >= observed for v in null)) / (1 + len(null))
     significant = p <= SIGNIFICANCE
     method = "circular shift" if s.time_series else "shuffle"
-    if significant:
-        verdict = (f"dependence detected: the estimate exceeds every null estimate but {sum(v >= observed for v in null)} "
-                   f"(p = {p:.3f})")
+    reached = sum(v >= observed for v in null)
+    if not significant and reached == 0:
+        verdict = (f"inconclusive: the estimate exceeds all {len(null)} null estimates, but with {len(null)} "
+                   f"permutations p cannot go below {p:.3f}")
+        reasons = [f"too few permutations: {len(null)} null networks give p >= {p:.3f}. Try: at least 19 "
+                   "permutations (p down to 0.05) or 99 (p down to 0.01)"]
+    elif significant:
+        verdict = f"dependence detected: {reached} of {len(null)} null estimates reach the observed one (p = {p:.3f})"
         reasons = []
     else:
         verdict = f"no detectable dependence: p = {p:.3f} > {SIGNIFICANCE}"
-        reasons = [f"not significant: {sum(v >= observed for v in null)} of {len(null)} null estimates reach the "
+        reasons = [f"not significant: {reached} of {len(null)} null estimates reach the "
                    f"observed one (p = {p:.3f}), so the estimate cannot be told from 0. Try: more data, or more "
                    "permutations for a finer p-value"]
     return PermutationResult(observed_nats=observed, null_nats=null, p_value=p, null_method=method,

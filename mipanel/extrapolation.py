@@ -5,6 +5,15 @@ I(gamma) = I_inf + a * gamma / N. A weighted least-squares line through all chun
 estimates (weight 1/gamma, so every gamma counts equally) extrapolates to gamma = 0.
 The linear region is found by dropping the largest gammas while a quadratic term is
 significant (|t| > 2), never keeping fewer than `min_gammas`.
+
+The plain WLS error bar treats the chunk estimates as independent, but every sample
+sits in one chunk at every gamma, so estimates at different gammas share their
+data. If each estimate's error is a sum of per-sample contributions, the intercept
+(whose chunk weights sum to one for each sample) varies as much as one full-data
+estimate does; that variance is measured by the spread of the independent chunks
+within each gamma, Var(gamma) = gamma * Var(1). The interval uses the larger of the
+two standard errors, so neither the training noise (independent per network) nor
+the shared sampling noise is left out.
 """
 from __future__ import annotations
 
@@ -22,9 +31,11 @@ class LineFit:
     coefficients: list[float]  # intercept, slope (nats, nats per gamma)
     covariance: list[list[float]]
     residual_variance: float
-    dof: int
+    dof: int  # of the standard error used for intervals
     gammas: list[int]
-    intercept_se: float
+    intercept_se: float  # the larger of the WLS and the shared-data standard errors
+    wls_se: float = 0.0
+    shared_data_se: float = 0.0
 
     def interval(self, confidence: float) -> tuple[float, float]:
         """t-based confidence interval of the fitted mean at gamma = 0."""
@@ -32,8 +43,9 @@ class LineFit:
         return self.coefficients[0] - half, self.coefficients[0] + half
 
     def prediction_interval(self, confidence: float) -> tuple[float, float]:
-        """Where one new full-data estimate (weight 1) would fall, extrapolated to gamma = 0."""
-        half = _t(confidence, self.dof) * np.sqrt(self.intercept_se ** 2 + self.residual_variance)
+        """Where one new full-data estimate would fall, extrapolated to gamma = 0."""
+        spread = max(self.residual_variance, self.shared_data_se ** 2)
+        half = _t(confidence, self.dof) * np.sqrt(self.intercept_se ** 2 + spread)
         return self.coefficients[0] - half, self.coefficients[0] + half
 
 
@@ -55,12 +67,33 @@ def _wls(gamma: np.ndarray, value: np.ndarray, degree: int):
     return coef, cov, s2, dof
 
 
+def full_data_spread(gamma, value) -> tuple[float, int]:
+    """Standard deviation of one full-data estimate, pooled from within-gamma spreads.
+
+    Chunks at one gamma are disjoint, so their estimates are independent with
+    variance gamma * Var(1); returns (sd, degrees of freedom), (0, 0) if no gamma has
+    two chunks.
+    """
+    gamma = np.asarray(gamma)
+    value = np.asarray(value, dtype=float)
+    ss, dof = 0.0, 0
+    for g in np.unique(gamma):
+        v = value[gamma == g]
+        if len(v) >= 2:
+            ss += float(np.sum((v - v.mean()) ** 2)) / float(g)
+            dof += len(v) - 1
+    return (float(np.sqrt(ss / dof)), dof) if dof else (0.0, 0)
+
+
 def fit_line(gamma, value) -> LineFit:
     gamma = np.asarray(gamma, dtype=float)
     value = np.asarray(value, dtype=float)
     coef, cov, s2, dof = _wls(gamma, value, 1)
-    return LineFit([float(c) for c in coef], cov.tolist(), s2, dof,
-                   sorted({int(g) for g in gamma}), float(np.sqrt(max(cov[0, 0], 0.0))))
+    wls_se = float(np.sqrt(max(cov[0, 0], 0.0)))
+    shared_se, shared_dof = full_data_spread(gamma, value)
+    se, se_dof = (shared_se, shared_dof) if shared_se > wls_se else (wls_se, dof)
+    return LineFit([float(c) for c in coef], cov.tolist(), s2, se_dof,
+                   sorted({int(g) for g in gamma}), se, wls_se, shared_se)
 
 
 def curvature_t(gamma, value) -> float:

@@ -235,7 +235,8 @@ def assess(rows: list[dict], confidence: float, min_gammas: int = extrapolation.
         "use more data or a larger held-out fraction, or SMILE instead of InfoNCE"))
     fit_info = {"coefficients_nats": line.coefficients, "covariance": line.covariance,
                 "residual_variance": line.residual_variance, "dof": line.dof, "gammas_used": region.gammas,
-                "curvature_t": [list(t) for t in region.t_statistics], "intercept_se_nats": line.intercept_se}
+                "curvature_t": [list(t) for t in region.t_statistics], "intercept_se_nats": line.intercept_se,
+                "wls_se_nats": line.wls_se, "shared_data_se_nats": line.shared_data_se}
     return line, checks, fit_info
 
 
