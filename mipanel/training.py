@@ -8,10 +8,11 @@ done, so small chunks finish early and the big ones then train alone, fast.
 
 After each network's epoch its held-out set is scored as one matrix (capped at
 `eval_max` samples), and so is a training subset of the same size, so that both
-curves share the log(n) ceiling and their gap means something; an event goes to
-`callback`. Max-test then picks a checkpoint (only the few that can still win are
-kept) and the whole training partition (capped) is scored fresh with it: that is
-the reported value. `control` can pause or stop the run at any step, and whatever
+curves share the log(n_eval) ceiling and their gap means something; an event goes
+to `callback`. Max-test then picks a checkpoint (only the few that can still win are
+kept) and the whole training partition is scored fresh with it, in disjoint blocks
+of the held-out matrix's size, averaged: that is the reported value, and its
+ceiling is the same log(n_eval) as the held-out value's. `control` can pause or stop the run at any step, and whatever
 finished so far is returned.
 """
 from __future__ import annotations
@@ -75,8 +76,7 @@ class NetworkFit:
     meta: dict
     n_train: int
     n_test: int
-    ceiling: float  # log(n_test_eval), nats
-    train_ceiling: float
+    ceiling: float  # log(n_eval): the held-out matrix and every training block share it, nats
     train_mi: list[float]
     test_mi: list[float]
     loss: list[float]
@@ -166,7 +166,7 @@ class _RunState:
         self.keepers = {j: maxtest.CheckpointKeeper() for j in range(len(jobs))}
         self.fresh: dict[int, float] = {}  # reported training-partition MI at the chosen epoch
         self.failed: dict[int, str] = {}
-        self.eval_sizes: dict[int, tuple[int, int]] = {}  # (final training matrix, held-out matrix)
+        self.eval_sizes: dict[int, int] = {}  # matrix size n_eval of every evaluation
         self.start = time.perf_counter()
         self.done = 0
         self.total = settings.epochs * len(jobs)
@@ -179,7 +179,7 @@ class _RunState:
         self.keepers[j].add(test_mi, checkpoint)
         self.done += 1
         if self.callback is not None:
-            n_test = self.eval_sizes[j][1]
+            n_test = self.eval_sizes[j]
             self.callback(TrainingEvent(
                 network=j, label=self.jobs[j].label, epoch=len(c["test_mi"]), epochs=self.settings.epochs,
                 train_mi=train_mi, test_mi=test_mi, smoothed_test_mi=float(maxtest.smooth(c["test_mi"])[-1]),
@@ -193,9 +193,7 @@ class _RunState:
 
     def finish(self, j: int) -> NetworkFit:
         job, c, s = self.jobs[j], self.curves[j], self.settings
-        cap = s.eval_cap
-        n_train_eval, n_test_eval = self.eval_sizes.get(
-            j, (min(len(job.train_idx), cap), min(len(job.test_idx), cap)))
+        n_eval = self.eval_sizes.get(j, min(len(job.test_idx), s.eval_cap))
         choice = self.choice(j)
         value = self.fresh.get(j, choice.value) if choice.best_epoch is not None else 0.0
         warnings = list(choice.warnings)
@@ -208,14 +206,12 @@ class _RunState:
             warnings.insert(0, f"stopped after {len(c['test_mi'])} of {s.epochs} epochs: "
                                "the value comes from the epochs that finished")
         if choice.best_epoch is not None and s.estimator == "infonce":
-            for name, v, n in (("held-out", choice.test_value, n_test_eval), ("training", value, n_train_eval)):
-                w = ceiling_warning(f"InfoNCE {name}", v, n)
-                if w:
-                    warnings.append(w)
+            w = ceiling_warning("InfoNCE", max(value, choice.test_value), n_eval)
+            if w:
+                warnings.append(w)
         return NetworkFit(
             network=j, label=job.label, meta=job.meta, n_train=len(job.train_idx), n_test=len(job.test_idx),
-            ceiling=math.log(n_test_eval) if n_test_eval > 1 else 0.0,
-            train_ceiling=math.log(n_train_eval) if n_train_eval > 1 else 0.0,
+            ceiling=math.log(n_eval) if n_eval > 1 else 0.0,
             train_mi=c["train_mi"], test_mi=c["test_mi"], loss=c["loss"],
             smoothed=[float(v) for v in choice.smoothed], best_epoch=choice.best_epoch,
             value=value, test_value=choice.test_value, warnings=warnings, status=status)
@@ -236,9 +232,9 @@ def _train_group(members: list[int], batch: int, X, Y, state: _RunState, rng, in
     steps_per_epoch = {j: len(train_idx[j]) // batch for j in members}
     eval_test = {j: _subset(np.asarray(jobs[j].test_idx), cap, rng) for j in members}
     eval_curve = {j: _subset(train_idx[j], len(eval_test[j]), rng) for j in members}
-    eval_final = {j: _subset(train_idx[j], cap, rng) for j in members}
+    eval_final = {j: _blocks(train_idx[j], len(eval_test[j]), rng) for j in members}
     for j in members:
-        state.eval_sizes[j] = (len(eval_final[j]), len(eval_test[j]))
+        state.eval_sizes[j] = len(eval_test[j])
     perm = {j: rng.permutation(train_idx[j]) for j in members}
     y_maps = {j: jobs[j].y_map for j in members}
     step = {j: 0 for j in members}
@@ -317,6 +313,18 @@ def _rows(X: torch.Tensor, Y: torch.Tensor, idx: np.ndarray, y_maps: list | None
             Y.index_select(0, yflat).view(*shape, Y.shape[1]))
 
 
+#: Most training blocks scored for the reported value (bounds the final evaluation's cost).
+MAX_BLOCKS = 20
+
+
+def _blocks(idx: np.ndarray, size: int, rng) -> list[np.ndarray]:
+    """Disjoint random blocks of `size` covering the training partition (remainder dropped)."""
+    if len(idx) <= size:
+        return [idx]
+    count = min(len(idx) // size, MAX_BLOCKS)
+    return list(rng.permutation(idx)[: count * size].reshape(count, size))
+
+
 def _subset(idx: np.ndarray, cap: int, rng) -> np.ndarray:
     """A fixed random subset of at most `cap` indices (the evaluation matrix size)."""
     return idx if len(idx) <= cap else rng.choice(idx, size=cap, replace=False)
@@ -348,16 +356,26 @@ def _evaluate(critic: StackedCritic, X, Y, index_sets: list[np.ndarray], s: Esti
 
 
 def _score_chosen(critic: StackedCritic, X, Y, nets: list[int], eval_final, state: _RunState) -> None:
-    """Score each network's training partition fresh with its max-test checkpoint."""
-    chosen = []
+    """Score each network's training partition fresh with its max-test checkpoint.
+
+    Every block of every network is one matrix; blocks are batched together.
+    """
+    owners, sets, ckpts, maps = [], [], [], []
     for j in nets:
         best = state.choice(j).best_epoch
         ckpt = state.keepers[j].checkpoint(best) if best is not None else None
-        if ckpt is not None:
-            chosen.append((j, ckpt))
-    if not chosen:
+        if ckpt is None:
+            continue
+        for block in eval_final[j]:
+            owners.append(j)
+            sets.append(block)
+            ckpts.append(ckpt)
+            maps.append(state.jobs[j].y_map)
+    if not owners:
         return
-    values = _evaluate(critic, X, Y, [eval_final[j] for j, _ in chosen], state.settings,
-                       y_maps=[state.jobs[j].y_map for j, _ in chosen], checkpoints=[c for _, c in chosen])
-    for (j, _), v in zip(chosen, values):
-        state.fresh[j] = max(v, 0.0)
+    values = _evaluate(critic, X, Y, sets, state.settings, y_maps=maps, checkpoints=ckpts)
+    per_net: dict[int, list[float]] = defaultdict(list)
+    for j, v in zip(owners, values):
+        per_net[j].append(v)
+    for j, vs in per_net.items():
+        state.fresh[j] = max(float(np.mean(vs)), 0.0)
