@@ -39,17 +39,18 @@ class LineFit:
 
     def interval(self, confidence: float) -> tuple[float, float]:
         """t-based confidence interval of the fitted mean at gamma = 0."""
-        half = _t(confidence, self.dof) * self.intercept_se
+        half = t_quantile(confidence, self.dof) * self.intercept_se
         return self.coefficients[0] - half, self.coefficients[0] + half
 
     def prediction_interval(self, confidence: float) -> tuple[float, float]:
         """Where one new full-data estimate would fall, extrapolated to gamma = 0."""
         spread = max(self.residual_variance, self.shared_data_se ** 2)
-        half = _t(confidence, self.dof) * np.sqrt(self.intercept_se ** 2 + spread)
+        half = t_quantile(confidence, self.dof) * np.sqrt(self.intercept_se ** 2 + spread)
         return self.coefficients[0] - half, self.coefficients[0] + half
 
 
-def _t(confidence: float, dof: int) -> float:
+def t_quantile(confidence: float, dof: int) -> float:
+    """Half-width multiplier of a two-sided t interval at `confidence`."""
     return float(stats.t.ppf(0.5 + confidence / 2, max(dof, 1)))
 
 

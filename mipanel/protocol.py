@@ -30,6 +30,8 @@ DEFAULT_GAMMAS = tuple(range(1, 11))
 STABILITY_SHARE = 0.20
 #: Below this (nats) a relative change is measured against it instead of the intercept.
 STABILITY_FLOOR = 0.05
+#: Fewest held-out samples per chunk for its max-test curve to mean anything.
+MIN_HELD_OUT = 10
 
 
 @dataclass
@@ -92,6 +94,13 @@ class RigorousResult(_Serialisable):
     @property
     def interval(self) -> tuple[float, float]:
         return tuple(self._u(v) for v in self.interval_nats)
+
+    def interval_at(self, confidence: float) -> tuple[float, float]:
+        """The interval of the same fit at another confidence level (no retraining)."""
+        if not self.fit:
+            return (float("nan"), float("nan"))
+        half = extrapolation.t_quantile(confidence, self.fit["dof"]) * self.fit["intercept_se_nats"]
+        return (self._u(self.value_nats - half), self._u(self.value_nats + half))
 
     @property
     def prediction_interval(self) -> tuple[float, float]:
@@ -217,6 +226,14 @@ def assess(rows: list[dict], confidence: float, min_gammas: int = extrapolation.
     else:
         checks.append(Check("stable without gamma = 1", False,
                             "too few gammas remain without gamma = 1 to test stability.", "use more data"))
+
+    smallest = min((r for r in ok if r["used"]), key=lambda r: r["n_test"])
+    checks.append(Check(
+        "enough held-out samples", smallest["n_test"] >= MIN_HELD_OUT,
+        f"at gamma = {smallest['gamma']} each chunk holds out {smallest['n_test']} samples (at least "
+        f"{MIN_HELD_OUT} are needed): max-test cannot pick a checkpoint from so few pairs, and no estimate "
+        f"from them can exceed log2({smallest['n_test']}) = {math.log2(max(smallest['n_test'], 1)):.2f} bits.",
+        "use more data or a larger held-out fraction (test_fraction)"))
 
     worst = None
     for g in region.gammas:

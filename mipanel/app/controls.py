@@ -23,7 +23,7 @@ import panel as pn
 import param
 from bokeh.models import CustomJSTickFormatter
 
-__all__ = ["LOG_DECADES", "ParamForm", "is_log_scale", "log_slider_value", "widget_for"]
+__all__ = ["LOG_DECADES", "ParamForm", "is_log_scale", "log_slider_value", "widget_for", "with_help"]
 
 #: A Number whose (positive) bounds span this many decades or more gets a log slider.
 LOG_DECADES = 3.0
@@ -100,7 +100,7 @@ def _log_widget(obj, name: str, p: param.Number, label: str, **kwargs):
     end = math.log10(max(shi, value))
     formatter = CustomJSTickFormatter(code="return Number(Math.pow(10, tick).toPrecision(2)).toExponential();")
     widget = pn.widgets.FloatSlider(
-        name=f"{label} (log scale)", start=start, end=end, step=1.0 / LOG_STEPS_PER_DECADE,
+        label=f"{label} (log scale)", start=start, end=end, step=1.0 / LOG_STEPS_PER_DECADE,
         value=math.log10(value), format=formatter, **kwargs)
 
     def to_widget(v: float) -> float:
@@ -123,21 +123,21 @@ def widget_for(obj: param.Parameterized, name: str, **kwargs) -> pn.widgets.Widg
     label = kwargs.pop("name", None) or p.label
     kwargs.setdefault("description", p.doc)
     value = getattr(obj, name)
+    description = kwargs.pop("description")
     to_param = to_widget = None
     if isinstance(p, param.Boolean):
-        kwargs.pop("description", None)  # a checkbox shows no tooltip icon
-        widget = pn.widgets.Checkbox(name=label, value=bool(value), **kwargs)
+        widget = pn.widgets.Checkbox(label=label, value=bool(value), **kwargs)
     elif isinstance(p, param.Selector):
         options = dict(p.names) if p.names else list(p.objects)
-        widget = pn.widgets.Select(name=label, options=options, value=value, **kwargs)
+        widget = pn.widgets.Select(label=label, options=options, value=value, **kwargs)
     elif isinstance(p, param.Integer):
         lo, hi = _bounds(p)
         slo, shi = _soft_bounds(p)
         if slo is None or shi is None or shi - slo > MAX_SLIDER_SPAN:
-            widget = pn.widgets.IntInput(name=label, value=value, start=lo, end=hi, **kwargs)
+            widget = pn.widgets.IntInput(label=label, value=value, start=lo, end=hi, **kwargs)
         else:
             widget = pn.widgets.EditableIntSlider(
-                name=label, start=min(slo, value), end=max(shi, value), fixed_start=lo, fixed_end=hi,
+                label=label, start=min(slo, value), end=max(shi, value), fixed_start=lo, fixed_end=hi,
                 step=1, value=value, **kwargs)
     elif is_log_scale(p):
         widget, to_param, to_widget = _log_widget(obj, name, p, label, **kwargs)
@@ -145,17 +145,27 @@ def widget_for(obj: param.Parameterized, name: str, **kwargs) -> pn.widgets.Widg
         lo, hi = _bounds(p)
         slo, shi = _soft_bounds(p)
         if slo is None or shi is None:
-            widget = pn.widgets.FloatInput(name=label, value=value, start=lo, end=hi, **kwargs)
+            widget = pn.widgets.FloatInput(label=label, value=value, start=lo, end=hi, **kwargs)
         else:
             widget = pn.widgets.EditableFloatSlider(
-                name=label, start=min(slo, value), end=max(shi, value), fixed_start=lo, fixed_end=hi,
+                label=label, start=min(slo, value), end=max(shi, value), fixed_start=lo, fixed_end=hi,
                 step=_nice_step(slo, shi), value=value, **kwargs)
     else:
-        widget = pn.widgets.TextInput(name=label, value=str(value), **kwargs)
+        widget = pn.widgets.TextInput(label=label, value=str(value), **kwargs)
         to_param = type(value) if value is not None else None
         to_widget = str
+    if description and "description" in widget.param:
+        widget.description = description
     widget._mp_link = _Link(widget, obj, name, to_param, to_widget)
     return widget
+
+
+def with_help(widget, doc: str | None):
+    """The widget, with a tooltip icon holding `doc` when the widget cannot show one itself."""
+    if not doc or "description" in widget.param:
+        return widget
+    return pn.Row(widget, pn.widgets.TooltipIcon(value=doc, width=20, margin=(28, 5, 0, 0)),
+                  sizing_mode="stretch_width", margin=0, visible=widget.param.visible)
 
 
 class ParamForm(pn.viewable.Viewer):
@@ -182,7 +192,8 @@ class ParamForm(pn.viewable.Viewer):
             if n in css:
                 kw["css_classes"] = [css[n]] if isinstance(css[n], str) else list(css[n])
             self.widgets[n] = widget_for(obj, n, **kw)
-        self._layout = pn.Column(*self.widgets.values(), sizing_mode="stretch_width", margin=0)
+        self.layout = pn.Column(*(with_help(w, obj.param[n].doc) for n, w in self.widgets.items()),
+                                 sizing_mode="stretch_width", margin=0)
 
     def __panel__(self):
-        return self._layout
+        return self.layout

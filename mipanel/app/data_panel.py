@@ -22,6 +22,7 @@ from mipanel.data.validation import DataError
 from mipanel.interface import Dataset, DataSource
 
 from .controls import ParamForm, widget_for
+from .plots import COLORS  # also puts HoloViews on the Bokeh backend
 
 __all__ = ["APP_MAX_VALUES", "FILE", "DataPanel", "preview_points"]
 
@@ -92,9 +93,9 @@ class DataPanel(pn.viewable.Viewer):
         self.settings_area = pn.Column(sizing_mode="stretch_width", margin=0)
         self.upload = pn.widgets.FileInput(accept=",".join(ACCEPTED_TYPES), multiple=False,
                                            css_classes=["mp-upload"], sizing_mode="stretch_width")
-        self.x_select = pn.widgets.MultiChoice(name="X: arrays or columns", options=[], css_classes=["mp-x-select"],
+        self.x_select = pn.widgets.MultiChoice(label="X: arrays or columns", options=[], css_classes=["mp-x-select"],
                                                sizing_mode="stretch_width")
-        self.y_select = pn.widgets.MultiChoice(name="Y: arrays or columns", options=[], css_classes=["mp-y-select"],
+        self.y_select = pn.widgets.MultiChoice(label="Y: arrays or columns", options=[], css_classes=["mp-y-select"],
                                                sizing_mode="stretch_width")
         self._file_hint = pn.pane.Markdown(
             "Drop or choose a **.npy** (one table: pick column indices), **.npz** (pick one array each for X and "
@@ -126,8 +127,13 @@ class DataPanel(pn.viewable.Viewer):
     def _source(self, name: str) -> DataSource:
         if name not in self.sources:
             src = self.sources[name] = SOURCES[name]()
-            src.param.watch(lambda e: self._sample(), _setting_names(src))
+            src.param.watch(lambda *events: self._sample(), _setting_names(src))
         return self.sources[name]
+
+    @property
+    def current_form(self) -> ParamForm | None:
+        """The sliders shown for the selected source (None for a file)."""
+        return None if self.source == FILE else self.form(self.source)
 
     def form(self, name: str) -> ParamForm:
         """The generated widgets of source `name` (built once and kept)."""
@@ -144,7 +150,7 @@ class DataPanel(pn.viewable.Viewer):
             self._describe()
             self._draw_preview()
         else:
-            self.settings_area.objects = [self.form(self.source)]
+            self.settings_area.objects = [self.form(self.source).layout]
             self._sample()
 
     def _sample(self) -> None:
@@ -256,7 +262,7 @@ class DataPanel(pn.viewable.Viewer):
             return
         a, b, xl, yl = preview_points(ds, self.preview)
         self.preview_pane.object = hv.Scatter((a, b), hv.Dimension("a", label=xl), hv.Dimension("b", label=yl)).opts(
-            size=3, alpha=0.35, color="#1f5fa8", responsive=True, height=250, tools=["hover"], toolbar=None,
+            size=3, alpha=0.35, color=COLORS["smoothed"], responsive=True, height=250, tools=["hover"], toolbar=None,
             title=f"{len(a):,} of {ds.n:,} pairs", fontsize={"title": "9pt", "labels": "8pt", "ticks": "7pt"})
 
     def __panel__(self):

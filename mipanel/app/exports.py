@@ -112,7 +112,7 @@ class Exports(pn.viewable.Viewer):
 
     def __init__(self, **params) -> None:
         super().__init__(**params)
-        common = dict(button_type="default", button_style="outline", sizing_mode="stretch_width", disabled=True,
+        common = dict(color="primary", variant="outline", sizing_mode="stretch_width", disabled=True,
                       margin=(5, 5))
         self.result_button = pn.widgets.FileDownload(callback=self._result, filename="result.json",
                                                      label="Result (JSON)", css_classes=["mp-export-json"], **common)

@@ -290,12 +290,12 @@ class TrainingMonitor(pn.viewable.Viewer):
         self.ylim: tuple[float, float] | None = None
         self._pipe = hv.streams.Pipe(data=0)
         self._last = 0.0
-        self.select = pn.widgets.Select(name="Highlighted network", options={}, sizing_mode="stretch_width",
+        self.select = pn.widgets.Select(label="Highlighted network", options={}, sizing_mode="stretch_width",
                                         visible=False, css_classes=["mp-network-select"])
         self.select.link(self, value="selected", bidirectional=True)
         self.pane = pn.pane.HoloViews(self._dynamic(), css_classes=["mp-training-plot"], sizing_mode="stretch_width",
                                       min_height=PLOT_HEIGHT, linked_axes=True)
-        self.param.watch(lambda e: self.refresh(), ["selected", "true_mi"])
+        self.param.watch(lambda *events: self.refresh(), ["selected", "true_mi"])
 
     def _dynamic(self) -> hv.DynamicMap:
         return hv.DynamicMap(lambda data: self.element(), streams=[self._pipe])
@@ -503,7 +503,7 @@ def _decorations(data: dict, selected: int | None, ylim) -> hv.Overlay:
         lo, hi = float(values.min()), float(values.max())
         edges = np.linspace(lo - 0.05 * max(hi - lo, 0.1), hi + 0.05 * max(hi - lo, 0.1), 21)
         counts, _ = np.histogram(null, bins=edges) if len(null) else (np.zeros(20), None)
-        hist = hv.Histogram((edges, counts), NULL_MI, COUNT, label="null (re-paired) estimates")
+        hist = hv.Histogram((edges, counts), kdims=[NULL_MI], vdims=[COUNT], label="null (re-paired) estimates")
         obs_line = hv.VLine(float(obs[0]) if len(obs) else np.nan, label="observed")
         layers = [hist.opts(color=COLORS["null"], alpha=0.6, line_color="white"),
                   obs_line.opts(color=COLORS["observed"], line_width=3)]

@@ -120,15 +120,15 @@ class ResultCard(pn.viewable.Viewer):
 
     def __init__(self, **params) -> None:
         super().__init__(**params)
-        self._head = pn.pane.HTML(self._placeholder(), sizing_mode="stretch_width", margin=(0, 10),
+        self.head = pn.pane.HTML(self._placeholder(), sizing_mode="stretch_width", margin=(0, 10),
                                   css_classes=["mp-result-head"], stylesheets=[CARD_CSS])
-        self._verdict = pn.pane.Alert("", alert_type="info", visible=False, css_classes=["mp-verdict"],
+        self.verdict = pn.pane.Alert("", alert_type="info", visible=False, css_classes=["mp-verdict"],
                                       sizing_mode="stretch_width", margin=(5, 10))
-        self._checks = pn.pane.Markdown("", sizing_mode="stretch_width", visible=False, margin=(0, 10),
+        self.checks = pn.pane.Markdown("", sizing_mode="stretch_width", visible=False, margin=(0, 10),
                                         css_classes=["mp-checks"])
-        self._notes = pn.pane.Markdown("", sizing_mode="stretch_width", visible=False, margin=(0, 10),
+        self.notes = pn.pane.Markdown("", sizing_mode="stretch_width", visible=False, margin=(0, 10),
                                        css_classes=["mp-warnings"], styles={"font-size": "0.85em"})
-        self._layout = pn.Column(self._head, self._verdict, self._checks, self._notes, css_classes=["mp-result"],
+        self._layout = pn.Column(self.head, self.verdict, self.checks, self.notes, css_classes=["mp-result"],
                                  sizing_mode="stretch_width", min_width=320)
         self.param.watch(lambda e: self._render(), "record")
 
@@ -142,18 +142,18 @@ class ResultCard(pn.viewable.Viewer):
         rec = self.record
         result = getattr(rec, "result", None)
         if result is None:
-            self._head.object = self._placeholder()
-            self._verdict.visible = self._checks.visible = self._notes.visible = False
+            self.head.object = self._placeholder()
+            self.verdict.visible = self.checks.visible = self.notes.visible = False
             return
         h = headline(result)
-        self._head.object = self._headline_html(rec, result, h)
-        self._verdict.param.update(object=f"**Verdict:** {html.escape(h.verdict)}", alert_type=h.tone, visible=True)
+        self.head.object = self._headline_html(rec, result, h)
+        self.verdict.param.update(object=f"**Verdict:** {html.escape(h.verdict)}", alert_type=h.tone, visible=True)
         items = _check_items(result)
-        self._checks.param.update(object="\n\n".join(items), visible=bool(items))
+        self.checks.param.update(object="\n\n".join(items), visible=bool(items))
         notes = [w for w in getattr(result, "warnings", []) if getattr(result, "kind", "") != "estimate"]
         for name, b in (rec.baselines or {}).items():
             notes += [f"{b.method}: {w}" for w in b.warnings]
-        self._notes.param.update(object="\n".join(f"- {html.escape(n)}" for n in notes), visible=bool(notes))
+        self.notes.param.update(object="\n".join(f"- {html.escape(n)}" for n in notes), visible=bool(notes))
 
     @staticmethod
     def _headline_html(rec, result, h: Headline) -> str:

@@ -40,7 +40,7 @@ import param
 from mipanel.interface import DataSource
 from mipanel.settings import EstimatorSettings
 
-__all__ = ["DATA_PREFIX", "UrlState", "apply_query", "data_names", "option_names", "settings_names", "to_query"]
+__all__ = ["DATA_PREFIX", "UrlState", "data_names", "option_names", "settings_names"]
 
 DATA_PREFIX = "data_"
 #: Settings that describe the machine, not the method, so they stay out of links.
@@ -86,13 +86,14 @@ def _deserialise(obj: param.Parameterized, name: str, text):
     if not isinstance(text, str):
         return text
     p = obj.param[name]
+    if isinstance(p, (param.Number, param.Boolean, param.List, param.Dict)):
+        try:  # numbers and booleans as JSON; Python spellings of booleans too
+            return json.loads({"True": "true", "False": "false"}.get(text, text))
+        except ValueError:
+            return text
     try:
         return p.deserialize(text)
     except Exception:
-        pass
-    try:
-        return json.loads(text)
-    except ValueError:
         return text
 
 
@@ -180,10 +181,3 @@ class UrlState:
             shown = ", ".join(f"{k}={v!r}" for k, v in values.items())
             self.on_error(f"Some settings in the link could not be applied ({shown}); the defaults are used instead.")
 
-
-def to_query(state: UrlState) -> dict[str, str]:
-    return state.to_query()
-
-
-def apply_query(state: UrlState, query: Mapping[str, Any]) -> list[str]:
-    return state.apply_query(query)
