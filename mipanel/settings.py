@@ -13,6 +13,7 @@ BASE_CRITICS = ("separable", "bilinear", "concat", "hybrid")
 CRITICS = BASE_CRITICS + tuple(f"vsib-{c}" for c in BASE_CRITICS)
 ACTIVATIONS = ("relu", "gelu", "silu", "tanh", "softplus", "leaky_relu")
 DEVICES = ("auto", "cpu", "cuda", "mps")
+PRECISIONS = ("float32", "bfloat16")
 
 
 class EstimatorSettings(param.Parameterized):
@@ -46,6 +47,9 @@ class EstimatorSettings(param.Parameterized):
                               doc="MINE moving-average rate for the denominator's gradient.")
     device = param.Selector(default="auto", objects=list(DEVICES),
                             doc="Where to train: auto picks CUDA, then Apple MPS, then CPU.")
+    precision = param.Selector(default="float32", objects=list(PRECISIONS),
+                               doc="Training matmul precision: bfloat16 is 2-3x faster on GPUs and on CPUs with "
+                                   "AVX-512 BF16 or AMX; evaluation is always float32.")
     seed = param.Integer(default=0, bounds=(0, 2**31 - 1), doc="Seed for splits, initialisation and batches.")
     time_series = param.Boolean(default=False,
                                 doc="Samples are time-ordered: keep order, hold out contiguous blocks.")

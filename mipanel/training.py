@@ -247,7 +247,9 @@ def _train_group(members: list[int], batch: int, X, Y, state: _RunState, rng, in
             break
         idx = np.stack([perm[j][step[j] * batch:(step[j] + 1) * batch] for j in active])
         xb, yb = _rows(X, Y, idx, [y_maps[j] for j in active])
-        scores, kl = critic.scores(xb, yb, sample=True, generator=noise_gen)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=s.precision == "bfloat16"):
+            scores, kl = critic.scores(xb, yb, sample=True, generator=noise_gen)
+        scores = scores.float()
         mi = objective(scores)
         loss = -mi if kl is None else kl / s.beta - mi
         opt.zero_grad()

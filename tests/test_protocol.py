@@ -54,7 +54,7 @@ def test_independent_variables_are_not_significant():
     assert p.p_value > 0.05 and not p.passed
     assert p.observed < 0.05
     e = mipanel.estimate(x, y)
-    assert e.value < 0.05
+    assert e.value < 0.1
 
 
 def test_dependence_is_significant():

@@ -95,3 +95,11 @@ def test_unknown_setting_is_rejected_with_the_valid_names(data):
 def test_device_override_must_exist(data):
     with pytest.raises(ValueError, match="not available here"):
         mipanel.estimate(data, device="cuda" if "cuda" not in mipanel.device.available_devices() else "mps", **SMALL)
+
+
+def test_bfloat16_training_agrees_with_float32():
+    data = CorrelatedGaussian(dim=2, mi=1.0, n_samples=2000, seed=0).sample()
+    full = mipanel.estimate(data, epochs=15)
+    fast = mipanel.estimate(data, epochs=15, precision="bfloat16")
+    assert fast.settings["precision"] == "bfloat16"
+    assert abs(fast.value - full.value) < 0.15 and abs(fast.value - 1.0) < 0.2

@@ -34,7 +34,7 @@ from .data_panel import DataPanel
 from .estimator_panel import EstimatorPanel
 from .exports import Exports
 from .history import History, RunRecord
-from .plots import DiagnosticPlots, TrainingMonitor, bits
+from .plots import REDRAW_FACTOR, DiagnosticPlots, TrainingMonitor, bits
 from .result_card import MODE_NAMES, ResultCard
 from .runner import STATUSES, Failed, Finished, Phase, Runner
 from .url_state import UrlState
@@ -113,6 +113,7 @@ class Dashboard(pn.viewable.Viewer):
         self.url = UrlState(self.data, self.settings, self.options, on_error=self._set_error)
         self.running_record: RunRecord | None = None
         self._poller = None
+        self._redraw_at = self._redraw_cost = 0.0
         self._build_controls()
         self._wire()
         if query:
@@ -200,7 +201,7 @@ class Dashboard(pn.viewable.Viewer):
                            true_mi_nats=data.true_mi, mi_upper_bound_nats=data.mi_upper_bound)
         self.running_record = record
         truth = bits(data.true_mi)
-        self.monitor.reset(true_mi=truth, title=self._title(record))
+        self.monitor.reset(true_mi=truth, title=self._title(record), many=self.options.networks() > 1)
         self.diagnostics.reset(spec.mode, true_mi=truth)
         self.runner.start(make_job(spec, data, self.options.baselines))
         self._sync_status()
@@ -234,7 +235,8 @@ class Dashboard(pn.viewable.Viewer):
             events, end = self.runner.drain()
             if events:
                 self.monitor.curves.extend(events)
-                self._refresh_live()
+                if self._redraw_due():  # redraws are spaced by their cost; the data is always current
+                    self._refresh_live()
             if end is not None:
                 self._finish(end)
             self._update_progress()
@@ -281,12 +283,19 @@ class Dashboard(pn.viewable.Viewer):
         pad = 0.06 * max(hi - lo, 0.5)
         return (lo - pad if lo < 0 else 0.0), hi + pad
 
+    def _redraw_due(self) -> bool:
+        wait = max(self.poll_period / 1000.0, REDRAW_FACTOR * self._redraw_cost)
+        return time.perf_counter() - self._redraw_at >= wait
+
     def _refresh_live(self) -> None:
+        start = time.perf_counter()
         rec = self.running_record
         truth = rec.true_mi_bits if rec is not None else None
         ylim = self._mi_range(truth)
         self.monitor.refresh(ylim)
         self.diagnostics.update(self.monitor.curves, None, truth, ylim)
+        self._redraw_at = time.perf_counter()
+        self._redraw_cost = self._redraw_at - start
 
     def _finish(self, end) -> None:
         rec, self.running_record = self.running_record, None

@@ -55,6 +55,8 @@ COLORS = {
 POINT_STATES = ["used", "dropped", "training", "failed"]
 
 PLOT_HEIGHT = 320
+#: Live plots wait at least this many times their last redraw's duration before the next one.
+REDRAW_FACTOR = 4.0
 
 
 def bits(nats: float | None) -> float | None:
@@ -217,18 +219,34 @@ def _final_values(result):
 # ----------------------------------------------------------------------------- training plot
 
 
-def _nan_path() -> list[dict]:
-    return [{"epoch": [np.nan], "mi": [np.nan], "label": "", "group": 0.0}]
+def _all_networks(curves: CurveSet) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Every network's smoothed held-out curve as one line broken by NaN gaps (one glyph draws them all)."""
+    xs, ys, labels = [], [], []
+    nets = curves.networks
+    if len(nets) > 1:
+        for c in nets.values():
+            if not c.epoch:
+                continue
+            xs += [*c.epoch, np.nan]
+            ys += [*c.smoothed, np.nan]
+            labels += [c.label] * (len(c.epoch) + 1)
+    if not xs:
+        return np.array([np.nan]), np.array([np.nan]), [""]
+    return np.asarray(xs, float), np.asarray(ys, float), labels
 
 
 def training_element(curves: CurveSet, selected: int | None = 0, true_mi: float | None = None,
-                     ylim: tuple[float, float] | None = None, title: str = "Training curves") -> hv.Overlay:
-    """Training and held-out MI per epoch; every network faintly, the selected one in full."""
+                     ylim: tuple[float, float] | None = None, title: str = "Training curves",
+                     many: bool | None = None) -> hv.Overlay:
+    """Training and held-out MI per epoch; every network faintly (when `many`), the selected one in full."""
     nets = curves.networks
-    paths = [{"epoch": np.asarray(c.epoch, float), "mi": np.asarray(c.smoothed, float), "label": c.label,
-              "group": c.group} for c in nets.values() if c.epoch] if len(nets) > 1 else []
-    all_nets = hv.Path(paths or _nan_path(), kdims=[EPOCH, MI], vdims=["label", "group"]).opts(
-        color="group", cmap="viridis", alpha=0.35, line_width=1, tools=["hover"], colorbar=False)
+    many = len(nets) > 1 if many is None else many
+    layers = []
+    if many:
+        ax, ay, alabels = _all_networks(curves)
+        layers.append(hv.Curve({"epoch": ax, "mi": ay, "network": alabels}, EPOCH, [MI, "network"],
+                               label="held-out, smoothed (every network)").opts(
+            color=COLORS["held-out"], alpha=0.45, line_width=1, tools=["hover"]))
     sel = nets.get(selected) if selected is not None else None
     if sel is None and nets:
         sel = nets[min(nets)]
@@ -236,8 +254,7 @@ def training_element(curves: CurveSet, selected: int | None = 0, true_mi: float 
     name = f" ({sel.label})" if sel is not None and len(nets) > 1 else ""
 
     def curve(values, label, color, dash="solid", width=2):
-        data = pd.DataFrame({"epoch": ep, "mi": np.asarray(values, float)}) if sel else \
-            pd.DataFrame({"epoch": [np.nan], "mi": [np.nan]})
+        data = (ep, np.asarray(values, float)) if sel and len(ep) else ([np.nan], [np.nan])
         return hv.Curve(data, EPOCH, MI, label=label).opts(color=color, line_dash=dash, line_width=width,
                                                              tools=["hover"])
 
@@ -245,20 +262,19 @@ def training_element(curves: CurveSet, selected: int | None = 0, true_mi: float 
     held = curve(sel.test if sel else [], "held-out" + name, COLORS["held-out"], width=1.5)
     smooth = curve(sel.smoothed if sel else [], "held-out, smoothed" + name, COLORS["smoothed"], width=2.5)
     b_ep, b_val = sel.best() if sel else (None, None)
-    marker = hv.Scatter(pd.DataFrame({"epoch": [b_ep if b_ep else np.nan], "mi": [b_val if b_ep else np.nan],
-                                      "reported": [sel.estimate() if sel and sel.estimate() is not None
-                                                   else np.nan]}),
+    reported = sel.estimate() if sel is not None and sel.estimate() is not None else np.nan
+    marker = hv.Scatter(([b_ep if b_ep else np.nan], [b_val if b_ep else np.nan], [reported]),
                         EPOCH, [MI, hv.Dimension("reported", unit="bits")], label="max-test epoch").opts(
         color=COLORS["marker"], size=11, marker="diamond", tools=["hover"])
     E = max(curves.planned_epochs(), 1)
     span = [0.5, E + 0.5]
     ceiling_value = sel.ceiling if sel is not None and sel.ceiling is not None else np.nan
-    ceiling = hv.Curve(pd.DataFrame({"epoch": span, "mi": [ceiling_value] * 2}), EPOCH, MI,
+    ceiling = hv.Curve((span, [ceiling_value] * 2), EPOCH, MI,
                        label="log₂ n_eval ceiling").opts(color=COLORS["ceiling"], line_dash="dotted", line_width=1.5)
-    layers = [all_nets, train, held, smooth, ceiling, marker]
+    layers += [train, held, smooth, ceiling, marker]
     if true_mi is not None:
-        layers.append(hv.Curve(pd.DataFrame({"epoch": span, "mi": [true_mi] * 2}), EPOCH, MI,
-                               label="true MI").opts(color=COLORS["truth"], line_width=2, line_dash="dashdot"))
+        layers.append(hv.Curve((span, [true_mi] * 2), EPOCH, MI, label="true MI").opts(
+            color=COLORS["truth"], line_width=2, line_dash="dashdot"))
     lo, hi = ylim if ylim is not None else _mi_range(curves, true_mi)
     return hv.Overlay(layers).opts(
         hv.opts.Overlay(title=title, responsive=True, height=PLOT_HEIGHT, legend_position="bottom_right",
@@ -283,13 +299,14 @@ class TrainingMonitor(pn.viewable.Viewer):
     true_mi = param.Number(default=None, allow_None=True, doc="The true MI in bits, when known.")
     title = param.String(default="Training curves")
     refresh_every = param.Number(default=0.25, bounds=(0, None), doc="Seconds between redraws fed by `update`.")
+    many = param.Boolean(default=True, doc="Draw every network faintly besides the highlighted one.")
 
     def __init__(self, **params) -> None:
         super().__init__(**params)
         self.curves = CurveSet()
         self.ylim: tuple[float, float] | None = None
         self._pipe = hv.streams.Pipe(data=0)
-        self._last = 0.0
+        self._last = self._cost = 0.0
         self.select = pn.widgets.Select(label="Highlighted network", options={}, sizing_mode="stretch_width",
                                         visible=False, css_classes=["mp-network-select"])
         self.select.link(self, value="selected", bidirectional=True)
@@ -301,23 +318,27 @@ class TrainingMonitor(pn.viewable.Viewer):
         return hv.DynamicMap(lambda data: self.element(), streams=[self._pipe])
 
     def element(self) -> hv.Overlay:
-        return training_element(self.curves, self.selected, self.true_mi, self.ylim, self.title)
+        return training_element(self.curves, self.selected, self.true_mi, self.ylim, self.title, self.many)
 
-    def reset(self, true_mi: float | None = None, title: str | None = None) -> None:
-        """Forget the curves and start a new plot (its legend depends on whether the truth is known)."""
+    def reset(self, true_mi: float | None = None, title: str | None = None, many: bool = True) -> None:
+        """Forget the curves and start a new plot (its legend depends on the truth and on `many`)."""
         self.curves = CurveSet()
         self.ylim = None
-        self.param.update(true_mi=true_mi, selected=0, **({"title": title} if title else {}))
+        self.param.update(true_mi=true_mi, selected=0, many=many, **({"title": title} if title else {}))
         self.select.options, self.select.visible = {}, False
         self.pane.object = self._dynamic()
 
     def update(self, event: TrainingEvent) -> None:
-        """Add one event; redraw at most every `refresh_every` seconds (and at the end)."""
+        """Add one event; redraw when `due()` (and at the end), so drawing never slows training much."""
         self.curves.add(event)
-        now = time.perf_counter()
-        if now - self._last >= self.refresh_every or event.done >= event.total:
-            self._last = now
+        if self.due() or event.done >= event.total:
             self.refresh()
+
+    def due(self) -> bool:
+        """Whether a redraw is due: `refresh_every` seconds have passed, and at least
+        REDRAW_FACTOR times the last redraw's cost (drawing takes at most a small share of the time)."""
+        wait = max(self.refresh_every, REDRAW_FACTOR * self._cost)
+        return time.perf_counter() - self._last >= wait
 
     __call__ = update
 
@@ -327,15 +348,18 @@ class TrainingMonitor(pn.viewable.Viewer):
 
     def show(self, curves: CurveSet, true_mi: float | None = None, title: str | None = None) -> None:
         """Show finished curves (a result, or a run from the history)."""
-        self.reset(true_mi, title)
+        self.reset(true_mi, title, many=len(curves) > 1)
         self.curves = curves
         self.refresh()
 
     def refresh(self, ylim: tuple[float, float] | None = None) -> None:
+        start = time.perf_counter()
         if ylim is not None:
             self.ylim = ylim
         self._sync_options()
         self._pipe.send(self.curves.version)
+        self._last = time.perf_counter()
+        self._cost = self._last - start
 
     def _sync_options(self) -> None:
         if len(self.select.options) != len(self.curves):
@@ -473,8 +497,8 @@ def _decorations(data: dict, selected: int | None, ylim) -> hv.Overlay:
             line = hv.Curve(([np.nan], [np.nan]), GAMMA, MI, label="weighted linear fit")
         corr = data.get("corrected")
         cv = [corr["value"]] if corr else [np.nan]
-        errs = hv.ErrorBars(([0.0], cv, [cv[0] - corr["lo"]] if corr else [np.nan],
-                             [corr["hi"] - cv[0]] if corr else [np.nan]), GAMMA, [MI, "neg", "pos"])
+        errs = hv.ErrorBars(([0.0], cv, [cv[0] - corr["lo"]], [corr["hi"] - cv[0]]) if corr else [],
+                            GAMMA, [MI, "neg", "pos"])
         label = f"corrected ({corr['confidence']:.0%} interval)" if corr else "corrected"
         point = hv.Scatter(pd.DataFrame({"gamma_x": [0.0], "mi": cv}), GAMMA, MI, label=label)
         ceil = data.get("ceiling") or [(np.nan, np.nan)]
