@@ -20,7 +20,7 @@ from .api import as_pair, make_settings
 from .control import RunControl
 from .device import describe, resolve_device
 from .interface import to_unit
-from .results import _Serialisable, library_versions, register_result
+from .results import Result, register_result
 from .splits import train_test_split
 from .training import NetworkFit, NetworkJob, TrainingEvent, train_networks
 
@@ -32,41 +32,19 @@ PLATEAU_FLOOR = 0.05
 SIGNIFICANCE = 0.05
 
 
-@dataclass
-class _Diagnostic(_Serialisable):
-    """Fields every diagnostic result shares."""
+@dataclass(kw_only=True)
+class Diagnostic(Result):
+    """A consistency check's outcome: a verdict, whether it passed, and why not."""
 
-    unit: str = "bits"
     verdict: str = ""
     passed: bool = False
     reasons: list[str] = field(default_factory=list)
     histories: list[dict] = field(default_factory=list)
-    settings: dict[str, Any] = field(default_factory=dict)
-    seed: int | None = None
-    device: str = "cpu"
-    n_samples: int = 0
-    true_mi_nats: float | None = None
-    elapsed_s: float = 0.0
-    stopped: bool = False
-    versions: dict[str, str] = field(default_factory=library_versions)
-
-    def _u(self, v):
-        return to_unit(v, self.unit)
-
-    def _us(self, vs):
-        return [to_unit(v, self.unit) for v in vs]
-
-    @property
-    def true_mi(self) -> float | None:
-        return self._u(self.true_mi_nats)
-
-    def __str__(self) -> str:
-        return self.summary()
 
 
 @register_result
-@dataclass
-class SweepResult(_Diagnostic):
+@dataclass(kw_only=True)
+class SweepResult(Diagnostic):
     kind: ClassVar[str] = "kz_sweep"
 
     kzs: list[int] = field(default_factory=list)
@@ -74,42 +52,20 @@ class SweepResult(_Diagnostic):
     test_values_nats: list[float] = field(default_factory=list)
     plateau_kz: int | None = None
 
-    @property
-    def values(self) -> list[float]:
-        return self._us(self.values_nats)
-
-    @property
-    def test_values(self) -> list[float]:
-        return self._us(self.test_values_nats)
-
-    def _derived(self) -> dict:
-        return {"values": self.values, "test_values": self.test_values, "true_mi": self.true_mi}
-
     def summary(self) -> str:
         rows = ", ".join(f"k_z={k}: {v:.3f}" for k, v in zip(self.kzs, self.values))
         return f"k_z sweep ({self.unit}): {rows}\nverdict: {self.verdict}"
 
 
 @register_result
-@dataclass
-class PermutationResult(_Diagnostic):
+@dataclass(kw_only=True)
+class PermutationResult(Diagnostic):
     kind: ClassVar[str] = "permutation"
 
     observed_nats: float = 0.0
     null_nats: list[float] = field(default_factory=list)
     p_value: float = 1.0
     null_method: str = "shuffle"
-
-    @property
-    def observed(self) -> float:
-        return self._u(self.observed_nats)
-
-    @property
-    def null(self) -> list[float]:
-        return self._us(self.null_nats)
-
-    def _derived(self) -> dict:
-        return {"observed": self.observed, "null": self.null, "true_mi": self.true_mi}
 
     def summary(self) -> str:
         return (f"permutation null ({self.null_method}, {len(self.null_nats)} networks): observed "
@@ -118,8 +74,8 @@ class PermutationResult(_Diagnostic):
 
 
 @register_result
-@dataclass
-class SpreadResult(_Diagnostic):
+@dataclass(kw_only=True)
+class SpreadResult(Diagnostic):
     kind: ClassVar[str] = "seed_spread"
 
     seeds: list[int] = field(default_factory=list)
@@ -128,19 +84,15 @@ class SpreadResult(_Diagnostic):
     gaps_nats: list[float] = field(default_factory=list)
 
     @property
-    def values(self) -> list[float]:
-        return self._us(self.values_nats)
-
-    @property
     def mean(self) -> float:
-        return self._u(float(np.mean(self.values_nats)))
+        return to_unit(float(np.mean(self.values_nats)), self.unit)
 
     @property
     def std(self) -> float:
-        return self._u(float(np.std(self.values_nats, ddof=1)) if len(self.values_nats) > 1 else 0.0)
+        return to_unit(float(np.std(self.values_nats, ddof=1)) if len(self.values_nats) > 1 else 0.0, self.unit)
 
     def _derived(self) -> dict:
-        return {"values": self.values, "mean": self.mean, "std": self.std, "true_mi": self.true_mi}
+        return {"mean": self.mean, "std": self.std}
 
     def summary(self) -> str:
         return (f"seed spread over {len(self.seeds)} runs: {self.mean:.3f} +/- {self.std:.3f} {self.unit}\n"

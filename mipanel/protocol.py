@@ -21,7 +21,7 @@ from .control import RunControl
 from .device import describe, resolve_device
 from .interface import to_unit
 from .maxtest import CEILING_SHARE
-from .results import _Serialisable, library_versions, register_result
+from .results import Result, _in_unit, register_result
 from .splits import train_test_split
 from .training import NetworkFit, NetworkJob, TrainingEvent, train_networks
 
@@ -48,8 +48,8 @@ class Check:
 
 
 @register_result
-@dataclass
-class RigorousResult(_Serialisable):
+@dataclass(kw_only=True)
+class RigorousResult(Result):
     """Bias-corrected MI with its interval, the numbers it came from, and a verdict."""
 
     kind: ClassVar[str] = "rigorous"
@@ -58,61 +58,24 @@ class RigorousResult(_Serialisable):
     interval_nats: tuple[float, float]
     prediction_interval_nats: tuple[float, float]
     confidence: float
-    unit: str = "bits"
     reliable: bool = False
     checks: list[dict] = field(default_factory=list)
     chunks: list[dict] = field(default_factory=list)
     histories: list[dict] = field(default_factory=list)
     fit: dict[str, Any] = field(default_factory=dict)
     full_data_value_nats: float | None = None
-    warnings: list[str] = field(default_factory=list)
-    settings: dict[str, Any] = field(default_factory=dict)
     gammas: list[int] = field(default_factory=list)
-    seed: int | None = None
-    device: str = "cpu"
-    n_samples: int = 0
-    dim_x: int = 0
-    dim_y: int = 0
-    true_mi_nats: float | None = None
-    elapsed_s: float = 0.0
-    stopped: bool = False
-    versions: dict[str, str] = field(default_factory=library_versions)
-
-    method: ClassVar[str] = "rigorous"
 
     def __post_init__(self) -> None:
         self.interval_nats = tuple(self.interval_nats)
         self.prediction_interval_nats = tuple(self.prediction_interval_nats)
-
-    def _u(self, v):
-        return to_unit(v, self.unit)
-
-    @property
-    def value(self) -> float:
-        return self._u(self.value_nats)
-
-    @property
-    def interval(self) -> tuple[float, float]:
-        return tuple(self._u(v) for v in self.interval_nats)
 
     def interval_at(self, confidence: float) -> tuple[float, float]:
         """The interval of the same fit at another confidence level (no retraining)."""
         if not self.fit:
             return (float("nan"), float("nan"))
         half = extrapolation.t_quantile(confidence, self.fit["dof"]) * self.fit["intercept_se_nats"]
-        return (self._u(self.value_nats - half), self._u(self.value_nats + half))
-
-    @property
-    def prediction_interval(self) -> tuple[float, float]:
-        return tuple(self._u(v) for v in self.prediction_interval_nats)
-
-    @property
-    def full_data_value(self) -> float | None:
-        return self._u(self.full_data_value_nats)
-
-    @property
-    def true_mi(self) -> float | None:
-        return self._u(self.true_mi_nats)
+        return _in_unit((self.value_nats - half, self.value_nats + half), self.unit)
 
     @property
     def reasons(self) -> list[str]:
@@ -126,9 +89,7 @@ class RigorousResult(_Serialisable):
         return "not reliable: " + "; ".join(c["name"] for c in self.checks if not c["passed"])
 
     def _derived(self) -> dict:
-        return {"value": self.value, "interval": list(self.interval),
-                "prediction_interval": list(self.prediction_interval), "reasons": self.reasons,
-                "verdict": self.verdict, "true_mi": self.true_mi, "full_data_value": self.full_data_value}
+        return {"reasons": self.reasons, "verdict": self.verdict}
 
     def chunk_table(self) -> list[dict]:
         """Per-chunk rows with values in the result's unit (for tables and CSV)."""
@@ -137,7 +98,7 @@ class RigorousResult(_Serialisable):
             row = {k: v for k, v in c.items() if not k.endswith("_nats")}
             for k, v in c.items():
                 if k.endswith("_nats"):
-                    row[k[:-5]] = self._u(v)
+                    row[k[:-5]] = to_unit(v, self.unit)
             rows.append(row)
         return rows
 
@@ -153,9 +114,6 @@ class RigorousResult(_Serialisable):
         lines += [f"- {r}" for r in self.reasons]
         lines += [f"warning: {w}" for w in self.warnings]
         return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
 
 
 def ladder_jobs(n: int, gammas, test_fraction: float, rng: np.random.Generator,

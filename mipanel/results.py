@@ -46,18 +46,59 @@ def _plain(obj: Any) -> Any:
     return obj
 
 
-class _Serialisable:
-    """to_dict / to_json / save shared by every result kind."""
+def _in_unit(raw: Any, unit: str) -> Any:
+    """Convert a nats value, or a list/tuple of them, to `unit`."""
+    if isinstance(raw, (list, tuple)):
+        return type(raw)(_in_unit(v, unit) for v in raw)
+    return to_unit(raw, unit)
+
+
+@dataclass(kw_only=True)
+class Result:
+    """What every result carries besides its numbers: unit and provenance.
+
+    Values are stored in fields ending in `_nats`; the same name without the suffix
+    (`value`, `interval`, `true_mi`, ...) gives them in the result's `unit`.
+    """
 
     kind: ClassVar[str] = ""
+
+    unit: str = "bits"
+    warnings: list[str] = field(default_factory=list)
+    settings: dict[str, Any] = field(default_factory=dict)
+    seed: int | None = None
+    device: str = "cpu"
+    n_samples: int = 0
+    dim_x: int = 0
+    dim_y: int = 0
+    true_mi_nats: float | None = None
+    elapsed_s: float = 0.0
+    stopped: bool = False
+    versions: dict[str, str] = field(default_factory=library_versions)
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached when normal lookup fails: `value` -> `value_nats` in `unit`.
+        if name.startswith("_") or name.endswith("_nats"):
+            raise AttributeError(name)
+        try:
+            raw = object.__getattribute__(self, name + "_nats")
+        except AttributeError:
+            raise AttributeError(f"{type(self).__name__!s} has no attribute {name!r}") from None
+        return _in_unit(raw, self.unit)
+
+    def unit_values(self) -> dict[str, Any]:
+        """Every `*_nats` field in the result's unit, under its plain name."""
+        return {f.name[:-5]: getattr(self, f.name[:-5]) for f in dataclasses.fields(self) if f.name.endswith("_nats")}
 
     def to_dict(self) -> dict:
         d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         d["kind"] = self.kind
+        d.update(self.unit_values())
         d.update(self._derived())
         return _plain(d)
 
     def _derived(self) -> dict:
+        """Computed entries worth keeping in the JSON besides the unit views."""
         return {}
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -78,59 +119,26 @@ class _Serialisable:
         to_unit(0.0, unit)  # validates
         return dataclasses.replace(self, unit=unit)
 
+    def __str__(self) -> str:
+        return self.summary()
 
-@dataclass
-class Estimate(_Serialisable):
+
+@dataclass(kw_only=True)
+class Estimate(Result):
     """One MI estimate: a trained neural estimate (max-test) or a baseline (KSG, Gaussian)."""
 
     kind: ClassVar[str] = "estimate"
 
     method: str
     value_nats: float
-    unit: str = "bits"
     train_value_nats: float | None = None
     test_value_nats: float | None = None
     best_epoch: int | None = None
     epochs_run: int | None = None
     ceiling_nats: float | None = None
     history: dict[str, list] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-    settings: dict[str, Any] = field(default_factory=dict)
-    seed: int | None = None
-    device: str = "cpu"
-    n_samples: int = 0
     n_train: int | None = None
     n_test: int | None = None
-    dim_x: int = 0
-    dim_y: int = 0
-    true_mi_nats: float | None = None
-    elapsed_s: float = 0.0
-    stopped: bool = False
-    versions: dict[str, str] = field(default_factory=library_versions)
-
-    @property
-    def value(self) -> float:
-        return to_unit(self.value_nats, self.unit)
-
-    @property
-    def train_value(self) -> float | None:
-        return to_unit(self.train_value_nats, self.unit)
-
-    @property
-    def test_value(self) -> float | None:
-        return to_unit(self.test_value_nats, self.unit)
-
-    @property
-    def ceiling(self) -> float | None:
-        return to_unit(self.ceiling_nats, self.unit)
-
-    @property
-    def true_mi(self) -> float | None:
-        return to_unit(self.true_mi_nats, self.unit)
-
-    def _derived(self) -> dict:
-        return {"value": self.value, "train_value": self.train_value, "test_value": self.test_value,
-                "ceiling": self.ceiling, "true_mi": self.true_mi}
 
     def summary(self) -> str:
         lines = [f"{self.method}: {self.value:.3f} {self.unit}"]
@@ -140,9 +148,6 @@ class Estimate(_Serialisable):
             lines.append(f"true MI {self.true_mi:.3f} {self.unit}, error {self.value - self.true_mi:+.3f}")
         lines += [f"warning: {w}" for w in self.warnings]
         return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
 
 
 RESULT_KINDS: dict[str, type] = {"estimate": Estimate}
