@@ -18,8 +18,8 @@ __all__ = ["Dashboard", "DataPanel", "DiagnosticPlots", "EstimatorPanel", "Histo
            "Runner", "TrainingMonitor"]
 
 _WHERE = {
-    "Dashboard": "dashboard", "DataPanel": "data_panel", "DiagnosticPlots": "plots", "EstimatorPanel": "estimator_panel",
-    "History": "history", "ResultCard": "result_card", "RunOptions": "estimator_panel", "Runner": "runner",
+    "Dashboard": "dashboard", "DataPanel": "data_panel", "DiagnosticPlots": "plots",
+    "EstimatorPanel": "estimator_panel", "History": "history", "ResultCard": "result_card", "RunOptions": "estimator_panel", "Runner": "runner",
     "TrainingMonitor": "plots",
 }
 

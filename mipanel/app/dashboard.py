@@ -16,7 +16,6 @@ Driving it from Python (a notebook, a test)::
 from __future__ import annotations
 
 import logging
-import math
 import time
 from dataclasses import dataclass, field
 from typing import Any, Mapping
@@ -34,9 +33,9 @@ from .data_panel import DataPanel
 from .estimator_panel import EstimatorPanel
 from .exports import Exports
 from .history import History, RunRecord
-from .plots import REDRAW_FACTOR, DiagnosticPlots, TrainingMonitor, bits
-from .result_card import MODE_NAMES, ResultCard
-from .runner import STATUSES, Failed, Finished, Phase, Runner
+from .plots import REDRAW_FACTOR, DiagnosticPlots, TrainingMonitor, bits, mi_range
+from .result_card import ResultCard
+from .runner import STATUSES, Failed, Phase, Runner
 from .url_state import UrlState
 
 __all__ = ["Dashboard", "RunOutcome", "make_job"]
@@ -94,10 +93,12 @@ def _served() -> bool:
 class Dashboard(pn.viewable.Viewer):
     """The whole app for one session. `status` says where the current run is."""
 
-    status = param.Selector(default="idle", objects=list(STATUSES), doc="idle, running, paused, stopped, done or error.")
+    status = param.Selector(default="idle", objects=list(STATUSES),
+                            doc="idle, running, paused, stopped, done or error.")
     error = param.String(default="", doc="The message shown in the error alert ('' hides it).")
     record = param.Parameter(default=None, doc="The run whose results are shown.")
-    poll_period = param.Integer(default=250, bounds=(50, 5000), doc="Milliseconds between drains of the worker's events.")
+    poll_period = param.Integer(default=250, bounds=(50, 5000),
+                                doc="Milliseconds between drains of the worker's events.")
 
     def __init__(self, query: Mapping[str, Any] | None = None, sync_url: bool = True, **params) -> None:
         super().__init__(**params)
@@ -272,16 +273,11 @@ class Dashboard(pn.viewable.Viewer):
     # ------------------------------------------------------------------ internals
     @staticmethod
     def _title(record: RunRecord) -> str:
-        return f"Training curves · run {record.id}: {MODE_NAMES.get(record.spec.mode, record.spec.mode)}"
+        return f"Training curves, run {record.id}"
 
     def _mi_range(self, truth: float | None) -> tuple[float, float]:
-        lo, hi = self.monitor.curves.mi_extent()
-        dlo, dhi = self.diagnostics.mi_extent()
-        lo, hi = min(lo, dlo), max(hi, dhi)
-        if truth is not None:
-            lo, hi = min(lo, truth), max(hi, truth)
-        pad = 0.06 * max(hi - lo, 0.5)
-        return (lo - pad if lo < 0 else 0.0), hi + pad
+        """One MI axis for the training and diagnostic plots, so they can be read side by side."""
+        return mi_range(*self.monitor.curves.mi_extent(truth, *self.diagnostics.mi_extent()))
 
     def _redraw_due(self) -> bool:
         wait = max(self.poll_period / 1000.0, REDRAW_FACTOR * self._redraw_cost)

@@ -217,6 +217,7 @@ class DataPanel(pn.viewable.Viewer):
             self._file_dataset = None
             if self.source == FILE:
                 self.param.update(dataset=None, error=str(exc))
+                self._draw_preview()
             self._describe()
             return False
         self._file_dataset = ds

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import re
 
 import holoviews as hv
@@ -48,14 +49,13 @@ def table_rows(result) -> list[dict]:
         return [{"network": "observed", "value": result.observed}] + \
                [{"network": f"null {i + 1}", "value": v} for i, v in enumerate(result.null)]
     if kind == "seed_spread":
-        return [{"repeat": s, "value": result._u(v), "test_value": result._u(t), "gap": result._u(g)}
-                for s, v, t, g in zip(result.seeds, result.values_nats, result.test_values_nats, result.gaps_nats)]
+        return [{"repeat": s, "value": v, "test_value": t, "gap": g}
+                for s, v, t, g in zip(result.seeds, result.values, result.test_values, result.gaps)]
     return []
 
 
 def _scale(result) -> float:
     """Nats per unit of the result (history values are stored in nats)."""
-    import math
     return math.log(2) if result.unit == "bits" else 1.0
 
 

@@ -59,6 +59,11 @@ PLOT_HEIGHT = 320
 REDRAW_FACTOR = 4.0
 
 
+#: Live plots recompute their axes on every update (a norm option of each element).
+FRAMEWISE = [getattr(hv.opts, name)(framewise=True) for name in
+             ("Curve", "Scatter", "Area", "ErrorBars", "Histogram", "VLine", "HLine")]
+
+
 def bits(nats: float | None) -> float | None:
     return None if nats is None else float(nats) / LN2
 
@@ -170,15 +175,21 @@ class CurveSet:
     def planned_epochs(self) -> int:
         return max((c.epochs for c in self.networks.values()), default=1)
 
-    def mi_extent(self) -> tuple[float, float]:
+    def mi_extent(self, *extra: float | None) -> tuple[float, float]:
+        """MI range (bits) worth showing: every curve and the `extra` values, and each
+        network's log n ceiling once the curves come within half of it (far above them,
+        a ceiling would only flatten the plot)."""
         lo, hi = 0.0, 0.0
         for c in self.networks.values():
             for series in (c.train, c.test):
                 if series:
                     lo, hi = min(lo, min(series)), max(hi, max(series))
-            if c.ceiling is not None:
-                hi = max(hi, c.ceiling)
-        return lo, hi
+        for v in extra:
+            if v is not None and math.isfinite(v):
+                lo, hi = min(lo, v), max(hi, v)
+        ceilings = [c.ceiling for c in self.networks.values() if c.ceiling is not None]
+        near = [c for c in ceilings if hi >= 0.5 * c]
+        return lo, max([hi, *near])
 
 
 def _histories(result) -> list[dict]:
@@ -245,22 +256,23 @@ def training_element(curves: CurveSet, selected: int | None = 0, true_mi: float 
     if many:
         ax, ay, alabels = _all_networks(curves)
         layers.append(hv.Curve({"epoch": ax, "mi": ay, "network": alabels}, EPOCH, [MI, "network"],
-                               label="held-out, smoothed (every network)").opts(
-            color=COLORS["held-out"], alpha=0.45, line_width=1, tools=["hover"]))
+                               label="every network (smoothed)").opts(
+            color=COLORS["dropped"], alpha=0.8, line_width=1, tools=["hover"]))
     sel = nets.get(selected) if selected is not None else None
     if sel is None and nets:
         sel = nets[min(nets)]
     ep = np.asarray(sel.epoch if sel else [], float)
-    name = f" ({sel.label})" if sel is not None and len(nets) > 1 else ""
+    if sel is not None and many:
+        title = f"{title} · {sel.label}"
 
     def curve(values, label, color, dash="solid", width=2):
         data = (ep, np.asarray(values, float)) if sel and len(ep) else ([np.nan], [np.nan])
         return hv.Curve(data, EPOCH, MI, label=label).opts(color=color, line_dash=dash, line_width=width,
                                                              tools=["hover"])
 
-    train = curve(sel.train if sel else [], "training" + name, COLORS["train"], "dashed")
-    held = curve(sel.test if sel else [], "held-out" + name, COLORS["held-out"], width=1.5)
-    smooth = curve(sel.smoothed if sel else [], "held-out, smoothed" + name, COLORS["smoothed"], width=2.5)
+    train = curve(sel.train if sel else [], "training", COLORS["train"], "dashed")
+    held = curve(sel.test if sel else [], "held-out", COLORS["held-out"], width=1.5)
+    smooth = curve(sel.smoothed if sel else [], "held-out, smoothed", COLORS["smoothed"], width=2.5)
     b_ep, b_val = sel.best() if sel else (None, None)
     reported = sel.estimate() if sel is not None and sel.estimate() is not None else np.nan
     marker = hv.Scatter(([b_ep if b_ep else np.nan], [b_val if b_ep else np.nan], [reported]),
@@ -270,25 +282,26 @@ def training_element(curves: CurveSet, selected: int | None = 0, true_mi: float 
     span = [0.5, E + 0.5]
     ceiling_value = sel.ceiling if sel is not None and sel.ceiling is not None else np.nan
     ceiling = hv.Curve((span, [ceiling_value] * 2), EPOCH, MI,
-                       label="log₂ n_eval ceiling").opts(color=COLORS["ceiling"], line_dash="dotted", line_width=1.5)
+                       label="ceiling log₂ n_eval").opts(color=COLORS["ceiling"], line_dash="dotted", line_width=1.5)
     layers += [train, held, smooth, ceiling, marker]
     if true_mi is not None:
         layers.append(hv.Curve((span, [true_mi] * 2), EPOCH, MI, label="true MI").opts(
             color=COLORS["truth"], line_width=2, line_dash="dashdot"))
     lo, hi = ylim if ylim is not None else _mi_range(curves, true_mi)
     return hv.Overlay(layers).opts(
-        hv.opts.Overlay(title=title, responsive=True, height=PLOT_HEIGHT, legend_position="bottom_right",
-                        show_grid=True, xlim=(0.5, E + 0.5), ylim=(lo, hi), framewise=True, toolbar="above",
-                        min_width=300))
+        hv.opts.Overlay(title=title, responsive=True, height=PLOT_HEIGHT, legend_position="right",
+                        show_grid=True, xlim=(0.5, E + 0.5), ylim=(lo, hi), toolbar="above", min_width=300),
+        *FRAMEWISE)
+
+
+def mi_range(lo: float, hi: float) -> tuple[float, float]:
+    """Axis limits around an MI extent, with a little room above (and below, when negative)."""
+    pad = 0.08 * max(hi - lo, 0.5)
+    return lo - (pad if lo < 0 else 0.0), hi + pad
 
 
 def _mi_range(curves: CurveSet, *extra) -> tuple[float, float]:
-    lo, hi = curves.mi_extent()
-    for v in extra:
-        if v is not None and math.isfinite(v):
-            lo, hi = min(lo, v), max(hi, v)
-    pad = 0.06 * max(hi - lo, 0.5)
-    return lo - (pad if lo < 0 else 0.0), hi + pad
+    return mi_range(*curves.mi_extent(*extra))
 
 
 class TrainingMonitor(pn.viewable.Viewer):
@@ -376,7 +389,7 @@ class TrainingMonitor(pn.viewable.Viewer):
 MODE_TITLES = {
     "rigorous": "Subsampling ladder: chunk estimates vs γ, extrapolated to γ = 0",
     "kz_sweep": "Embedding-dimension sweep",
-    "permutation": "Permutation null",
+    "permutation": "Permutation null: re-paired estimates (grey) and the observed one (red)",
     "seed_spread": "Seed spread",
 }
 DIAGNOSTIC_CSS = {"rigorous": "mp-ladder-plot", "kz_sweep": "mp-sweep-plot", "permutation": "mp-null-plot",
@@ -463,6 +476,36 @@ _POINT_COLUMNS = {
 }
 
 
+def _null_histogram(pts: pd.DataFrame):
+    """(bin edges, counts, null values, observed values) of a permutation run's points."""
+    null = pts.loc[pts["kind"] == "null", "null_mi"].to_numpy(float) if len(pts) else np.array([])
+    obs = pts.loc[pts["kind"] == "observed", "null_mi"].to_numpy(float) if len(pts) else np.array([])
+    values = np.concatenate([null, obs]) if len(null) or len(obs) else np.array([0.0, 1.0])
+    lo, hi = float(values.min()), float(values.max())
+    pad = 0.05 * max(hi - lo, 0.1)
+    edges = np.linspace(lo - pad, hi + pad, 21)
+    counts = np.histogram(null, bins=edges)[0] if len(null) else np.zeros(20)
+    return edges, counts, null, obs
+
+
+def _limits(data: dict) -> tuple[tuple[float, float], tuple[float, float] | None]:
+    """Axis ranges of a diagnostic plot; the MI axis is shared with the training plot (`data['ylim']`)."""
+    mode, pts = data["mode"], data["points"]
+    ylim = data.get("ylim")
+    if mode == "rigorous":
+        xlim = (-0.5, max(10.5, float(pts["gamma"].max()) + 0.5 if len(pts) else 10.5))
+    elif mode == "kz_sweep":
+        xlim = (0.7, (float(pts["kz"].max()) if len(pts) else 64.0) * 1.4)
+    elif mode == "permutation":
+        edges, counts, _, _ = _null_histogram(pts)
+        truth = data.get("true_mi")
+        right = max(float(edges[-1]), truth * 1.05) if truth is not None else float(edges[-1])
+        xlim, ylim = (float(edges[0]), right), (0.0, max(float(counts.max()) + 1, 2.0))
+    else:
+        xlim = (0.5, max(len(pts), 2) + 0.5)
+    return xlim, ylim
+
+
 def _points_element(data: dict) -> hv.Scatter:
     mode, pts = data["mode"], data["points"]
     if mode == "rigorous":
@@ -477,17 +520,21 @@ def _points_element(data: dict) -> hv.Scatter:
     else:
         el = hv.Scatter(pts, REPEAT, [MI, "network", "label", "held_out", "state"])
         color = "state"
+    xlim, ylim = _limits(data)
+    axes = {"xlim": xlim, **({"ylim": ylim} if ylim is not None else {})}
+    if mode == "kz_sweep":
+        axes["logx"] = True
     return el.opts(color=color, cmap={k: COLORS[k] for k in [*POINT_STATES, "null", "observed"]}, size=8,
-                   line_color="white", tools=["hover", "tap"], nonselection_alpha=0.5, selection_color=COLORS["selected"],
-                   show_legend=False)
+                   line_color="white", tools=["hover", "tap"], nonselection_alpha=0.5,
+                   selection_color=COLORS["selected"], show_legend=False, framewise=True, **axes)
 
 
-def _decorations(data: dict, selected: int | None, ylim) -> hv.Overlay:
+def _decorations(data: dict, selected: int | None) -> hv.Overlay:
     mode, pts = data["mode"], data["points"]
     truth = data.get("true_mi")
+    xlim, ylim = _limits(data)
     layers = []
     if mode == "rigorous":
-        xmax = max(10.5, float(pts["gamma"].max()) + 0.5 if len(pts) else 10.5)
         fit = data.get("fit")
         if fit is not None:
             band = hv.Area((fit["gamma"], fit["lo"], fit["hi"]), GAMMA, [MI, MI_HI], label="interval of the fit")
@@ -508,7 +555,7 @@ def _decorations(data: dict, selected: int | None, ylim) -> hv.Overlay:
                   ceiling.opts(color=COLORS["ceiling"], line_dash="dotted", line_width=1.5),
                   errs.opts(color=COLORS["fit"], line_width=2, upper_head=None, lower_head=None),
                   point.opts(color=COLORS["fit"], marker="square", size=11, tools=["hover"])]
-        xlim, xname = (-0.5, xmax), "gamma_x"
+        xname = "gamma_x"
     elif mode == "kz_sweep":
         srt = pts.sort_values("kz") if len(pts) else pts
         line = hv.Curve((srt["kz"], srt["mi"]) if len(srt) else ([np.nan], [np.nan]), KZ, MI, label="estimate")
@@ -518,26 +565,17 @@ def _decorations(data: dict, selected: int | None, ylim) -> hv.Overlay:
         layers = [line.opts(color=COLORS["smoothed"], line_width=2),
                   held.opts(color=COLORS["held-out"], line_dash="dashed"),
                   pl.opts(color=COLORS["truth"], line_dash="dashed")]
-        kmax = float(pts["kz"].max()) if len(pts) else 64.0
-        xlim, xname = (0.7, kmax * 1.4), "kz"
+        xname = "kz"
     elif mode == "permutation":
-        null = pts.loc[pts["kind"] == "null", "null_mi"].to_numpy(float) if len(pts) else np.array([])
-        obs = pts.loc[pts["kind"] == "observed", "null_mi"].to_numpy(float) if len(pts) else np.array([])
-        values = np.concatenate([null, obs]) if len(null) or len(obs) else np.array([0.0, 1.0])
-        lo, hi = float(values.min()), float(values.max())
-        edges = np.linspace(lo - 0.05 * max(hi - lo, 0.1), hi + 0.05 * max(hi - lo, 0.1), 21)
-        counts, _ = np.histogram(null, bins=edges) if len(null) else (np.zeros(20), None)
+        edges, counts, null, obs = _null_histogram(pts)
         hist = hv.Histogram((edges, counts), kdims=[NULL_MI], vdims=[COUNT], label="null (re-paired) estimates")
         obs_line = hv.VLine(float(obs[0]) if len(obs) else np.nan, label="observed")
         layers = [hist.opts(color=COLORS["null"], alpha=0.6, line_color="white"),
                   obs_line.opts(color=COLORS["observed"], line_width=3)]
-        right = float(edges[-1])
         if truth is not None:
             layers.append(hv.VLine(truth, label="true MI").opts(color=COLORS["truth"], line_dash="dashdot"))
-            right = max(right, truth * 1.05)
         truth = None  # drawn above, on this plot's own axis
-        xlim, xname = (float(edges[0]), right), "null_mi"
-        ylim = (0, max(float(counts.max()) + 1, 2.0))
+        xname = "null_mi"
     else:
         mean = float(pts["mi"].mean()) if len(pts) else np.nan
         std = float(pts["mi"].std(ddof=1)) if len(pts) > 1 else 0.0
@@ -546,7 +584,7 @@ def _decorations(data: dict, selected: int | None, ylim) -> hv.Overlay:
                        label="mean ± std")
         layers = [band.opts(color=COLORS["band"], alpha=0.35, line_alpha=0),
                   hv.HLine(mean, label="mean").opts(color=COLORS["fit"], line_width=2)]
-        xlim, xname = (0.5, n + 0.5), "repeat"
+        xname = "repeat"
     if truth is not None:
         kd = {"rigorous": GAMMA, "kz_sweep": KZ, "seed_spread": REPEAT}[mode]
         layers.append(hv.Curve(([xlim[0], xlim[1]], [truth, truth]), kd, MI, label="true MI").opts(
@@ -558,20 +596,27 @@ def _decorations(data: dict, selected: int | None, ylim) -> hv.Overlay:
     ring_data = (ring[xname].to_numpy(float), ring[ycol].to_numpy(float)) if len(ring) else ([np.nan], [np.nan])
     layers.append(hv.Scatter(ring_data, kd, vd, label="selected network").opts(
         color="none", line_color=COLORS["selected"], line_width=3, size=17))
-    opts = dict(title=_title(data), responsive=True, height=PLOT_HEIGHT, legend_position="right",
-                show_grid=True, xlim=xlim, framewise=True, toolbar="above", min_width=300)
-    if mode == "kz_sweep":
-        opts["logx"] = True
-    if ylim is not None:
-        opts["ylim"] = ylim
-    return hv.Overlay(layers).opts(hv.opts.Overlay(**opts))
+    return hv.Overlay(layers).opts(*FRAMEWISE, *_limit_opts(xlim, ylim))
+
+
+def _limit_opts(xlim, ylim) -> list:
+    """The same axis ranges on every layer, so the overlay keeps exactly them."""
+    limits = {"xlim": xlim, **({"ylim": ylim} if ylim is not None else {})}
+    return [getattr(hv.opts, name)(**limits) for name in
+            ("Curve", "Scatter", "Area", "ErrorBars", "Histogram", "VLine", "HLine")]
+
+
+def _overlay_opts(mode: str, title: str) -> hv.Options:
+    """Plot options of a whole diagnostic plot (they belong on the overlay of all its layers)."""
+    return hv.opts.Overlay(title=title, responsive=True, height=PLOT_HEIGHT, legend_position="right",
+                           show_grid=True, toolbar="above", min_width=300, logx=mode == "kz_sweep")
 
 
 def _title(data: dict) -> str:
     mode = data["mode"]
     title = MODE_TITLES.get(mode, mode)
     if not data.get("final"):
-        return title + " (live: best held-out so far)"
+        return title
     if mode == "permutation" and data.get("p_value") is not None:
         return f"{title}: p = {data['p_value']:.3f}"
     if mode == "kz_sweep":
@@ -582,7 +627,8 @@ def _title(data: dict) -> str:
 
 def diagnostic_element(data: dict, selected: int | None = None, ylim=None) -> hv.Overlay:
     """The whole diagnostic plot as one static overlay (for saving)."""
-    return _decorations(data, selected, ylim) * _points_element(data)
+    data = {**data, "ylim": ylim if ylim is not None else data.get("ylim")}
+    return (_decorations(data, selected) * _points_element(data)).opts(_overlay_opts(data["mode"], _title(data)))
 
 
 class DiagnosticPlots(pn.viewable.Viewer):
@@ -599,14 +645,14 @@ class DiagnosticPlots(pn.viewable.Viewer):
         self._pipe = hv.streams.Pipe(data=None)
         self._selection: hv.streams.Selection1D | None = None
         self.panes = {m: pn.pane.HoloViews(None, css_classes=[css], sizing_mode="stretch_width",
-                                           min_height=PLOT_HEIGHT, visible=False, linked_axes=True)
+                                           min_height=PLOT_HEIGHT, linked_axes=True)
                       for m, css in DIAGNOSTIC_CSS.items()}
-        self._layout = pn.Column(*self.panes.values(), sizing_mode="stretch_width", margin=0)
+        # Only the current mode's plot is in the layout, so it is laid out afresh at its full width.
+        self._layout = pn.Column(sizing_mode="stretch_width", margin=0)
 
     def reset(self, mode: str, curves: CurveSet | None = None, result=None, true_mi: float | None = None) -> None:
         """Start the plot for a run in `mode` (single estimates have none)."""
-        for m, pane in self.panes.items():
-            pane.visible = False
+        self._layout.objects = []
         self.active = mode in self.panes
         self.selected = None
         if not self.active:
@@ -616,13 +662,13 @@ class DiagnosticPlots(pn.viewable.Viewer):
         self.data = diagnostic_data(mode, curves or CurveSet(), result, true_mi)
         self._pipe = hv.streams.Pipe(data=self.data)
         points = hv.DynamicMap(lambda data: _points_element(data), streams=[self._pipe])
-        decor = hv.DynamicMap(lambda data, selected: _decorations(data, selected, self.ylim),
+        decor = hv.DynamicMap(lambda data, selected: _decorations(data, selected),
                               streams=[self._pipe, hv.streams.Params(self, ["selected"])])
         self._selection = hv.streams.Selection1D(source=points)
         self._selection.add_subscriber(self._on_select)
-        pane = self.panes[mode]
-        pane.object = decor * points
-        pane.visible = True
+        title = MODE_TITLES[mode] + ("" if result is not None else " (grey points: still training)")
+        self.panes[mode].object = (decor * points).opts(_overlay_opts(mode, title))
+        self._layout.objects = [self.panes[mode]]
 
     def _on_select(self, index) -> None:
         pts = self.data.get("points")
@@ -634,7 +680,13 @@ class DiagnosticPlots(pn.viewable.Viewer):
             return
         self.ylim = ylim
         self.data = diagnostic_data(self.mode, curves, result, true_mi)
+        self.data["ylim"] = ylim
         self._pipe.send(self.data)
+
+    @property
+    def shown(self) -> str | None:
+        """The mode whose plot is on the page, if any."""
+        return self.mode if self.active and self._layout.objects else None
 
     def element(self) -> hv.Overlay | None:
         return diagnostic_element(self.data, self.selected, self.ylim) if self.active else None
