@@ -323,6 +323,7 @@ class TrainingMonitor(pn.viewable.Viewer):
         self.select = pn.widgets.Select(label="Highlighted network", options={}, sizing_mode="stretch_width",
                                         visible=False, css_classes=["mp-network-select"])
         self.select.link(self, value="selected", bidirectional=True)
+        self._plot_key = (self.true_mi is not None, self.many)
         self.pane = pn.pane.HoloViews(self._dynamic(), css_classes=["mp-training-plot"], sizing_mode="stretch_width",
                                       min_height=PLOT_HEIGHT, linked_axes=True)
         self.param.watch(lambda *events: self.refresh(), ["selected", "true_mi"])
@@ -334,12 +335,19 @@ class TrainingMonitor(pn.viewable.Viewer):
         return training_element(self.curves, self.selected, self.true_mi, self.ylim, self.title, self.many)
 
     def reset(self, true_mi: float | None = None, title: str | None = None, many: bool = True) -> None:
-        """Forget the curves and start a new plot (its legend depends on the truth and on `many`)."""
+        """Forget the curves. The figure is kept (and updated in place) unless its legend must
+        change: whether the truth is known, and whether every network is drawn."""
         self.curves = CurveSet()
         self.ylim = None
-        self.param.update(true_mi=true_mi, selected=0, many=many, **({"title": title} if title else {}))
+        with param.parameterized.discard_events(self):
+            self.param.update(true_mi=true_mi, selected=0, many=many, **({"title": title} if title else {}))
         self.select.options, self.select.visible = {}, False
-        self.pane.object = self._dynamic()
+        key = (true_mi is not None, many)
+        if key != self._plot_key:
+            self._plot_key = key
+            self.pane.object = self._dynamic()
+        else:
+            self.refresh()
 
     def update(self, event: TrainingEvent) -> None:
         """Add one event; redraw when `due()` (and at the end), so drawing never slows training much."""
@@ -363,6 +371,7 @@ class TrainingMonitor(pn.viewable.Viewer):
         """Show finished curves (a result, or a run from the history)."""
         self.reset(true_mi, title, many=len(curves) > 1)
         self.curves = curves
+        self.selected = min(curves.networks, default=0)
         self.refresh()
 
     def refresh(self, ylim: tuple[float, float] | None = None) -> None:
@@ -644,6 +653,7 @@ class DiagnosticPlots(pn.viewable.Viewer):
         self.ylim = None
         self._pipe = hv.streams.Pipe(data=None)
         self._selection: hv.streams.Selection1D | None = None
+        self._plot_key = None
         self.panes = {m: pn.pane.HoloViews(None, css_classes=[css], sizing_mode="stretch_width",
                                            min_height=PLOT_HEIGHT, linked_axes=True)
                       for m, css in DIAGNOSTIC_CSS.items()}
@@ -651,24 +661,32 @@ class DiagnosticPlots(pn.viewable.Viewer):
         self._layout = pn.Column(sizing_mode="stretch_width", margin=0)
 
     def reset(self, mode: str, curves: CurveSet | None = None, result=None, true_mi: float | None = None) -> None:
-        """Start the plot for a run in `mode` (single estimates have none)."""
-        self._layout.objects = []
+        """Show the plot of `mode` (single estimates have none) with the given curves and result.
+
+        A mode's figure is built once and then updated in place; it is rebuilt only when its
+        legend must change (whether the truth is known)."""
         self.active = mode in self.panes
         self.selected = None
         if not self.active:
             self.data = {}
+            self._layout.objects = []
             return
         self.mode = mode
         self.data = diagnostic_data(mode, curves or CurveSet(), result, true_mi)
-        self._pipe = hv.streams.Pipe(data=self.data)
-        points = hv.DynamicMap(lambda data: _points_element(data), streams=[self._pipe])
-        decor = hv.DynamicMap(lambda data, selected: _decorations(data, selected),
-                              streams=[self._pipe, hv.streams.Params(self, ["selected"])])
-        self._selection = hv.streams.Selection1D(source=points)
-        self._selection.add_subscriber(self._on_select)
-        title = MODE_TITLES[mode] + ("" if result is not None else " (grey points: still training)")
-        self.panes[mode].object = (decor * points).opts(_overlay_opts(mode, title))
-        self._layout.objects = [self.panes[mode]]
+        key = (mode, true_mi is not None)
+        if key != self._plot_key:
+            self._plot_key = key
+            self._pipe = hv.streams.Pipe(data=self.data)
+            points = hv.DynamicMap(lambda data: _points_element(data), streams=[self._pipe])
+            decor = hv.DynamicMap(lambda data, selected: _decorations(data, selected),
+                                  streams=[self._pipe, hv.streams.Params(self, ["selected"])])
+            self._selection = hv.streams.Selection1D(source=points)
+            self._selection.add_subscriber(self._on_select)
+            self.panes[mode].object = (decor * points).opts(_overlay_opts(mode, MODE_TITLES[mode]))
+        else:
+            self._pipe.send(self.data)
+        if self._layout.objects != [self.panes[mode]]:
+            self._layout.objects = [self.panes[mode]]
 
     def _on_select(self, index) -> None:
         pts = self.data.get("points")
