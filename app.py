@@ -5,8 +5,14 @@ The dashboard itself lives in mipanel.app; this file only puts it in a template.
 from pathlib import Path
 
 import panel as pn
+import torch
 
 from mipanel.app import Dashboard
+
+# Every browser session trains in its own worker thread. One intra-op thread per run
+# keeps concurrent sessions (and the server itself) from oversubscribing the cores,
+# which slows the small matrix products of MI critics by an order of magnitude.
+torch.set_num_threads(1)
 
 ASSETS = Path(__file__).parent / "assets"
 
