@@ -105,5 +105,9 @@ def gaussian_mi(x, y=None, *, unit: str = "bits") -> Estimate:
     start = time.perf_counter()
     x, y, data = as_pair(x, y)
     warnings = ["the Gaussian (CCA) estimate sees linear dependence only: it is exact for jointly "
-                "Gaussian data and otherwise usually a lower value"]
+                "Gaussian data and otherwise misses nonlinear dependence"]
+    dims = x.shape[1] + y.shape[1]
+    if dims > len(x) / 20:
+        warnings.append(f"with {dims} dimensions and only {len(x)} samples the sample canonical correlations "
+                        "are biased upward: expect an overestimate")
     return _baseline("gaussian", baselines.gaussian_mi(x, y), x, y, data, unit, start, warnings)
