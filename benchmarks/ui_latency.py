@@ -14,6 +14,7 @@ above. The same moves on the idle app give the baseline. Target: median under 0.
 from __future__ import annotations
 
 import argparse
+import signal
 import statistics
 import sys
 import time
@@ -29,7 +30,7 @@ from tests.browser.app_page import AppPage, launch_chromium, new_context, served
 TARGET_S = 0.5
 #: A ladder that keeps training for the whole measurement: latent task K = 100, N = 4000, 55 networks.
 SETTINGS = {"source": "latent", "n_samples": 4000, "dim": 100, "latent_dim": 10, "mi": 3, "mode": "rigorous",
-            "max_gamma": 10, "epochs": 30, "kz": 32, "baselines": False}
+            "max_gamma": 10, "epochs": 50, "kz": 32, "baselines": False}
 SLIDER = "Kz"
 PARAM = "kz"
 
@@ -107,6 +108,7 @@ def main() -> int:
     parser.add_argument("--gap", type=float, default=1.5, help="seconds between moves")
     parser.add_argument("--app", default="app.py", help="app script to serve (default: the repository's app.py)")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that the server is stopped on the way out
 
     with served_app(script=args.app) as url, sync_playwright() as p:
         browser = launch_chromium(p)

@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
-#: Seconds allowed for the server to answer, a page to load, and a short run to end.
+#: Time allowed for the server to answer (s), a page to load and a short run to end (ms).
 SERVER_TIMEOUT = 120
 LOAD_TIMEOUT_MS = 90_000
 RUN_TIMEOUT_MS = 150_000
@@ -65,7 +65,7 @@ window.__mp = {
     return parts.join(' ').replace(/\s+/g, ' ').trim();
   },
   status() {
-    const badge = this.all('.mp-status .mp-badge, .mp-badge')[0];
+    const badge = this.all('.mp-badge')[0];  // the status badge, inside .mp-status
     return badge ? badge.textContent.trim() : null;
   },
   // The Bokeh models (figures) whose css_classes hold `cls`.

@@ -12,6 +12,8 @@ from __future__ import annotations
 import argparse
 import io
 import re
+import signal
+import sys
 import time
 from pathlib import Path
 
@@ -50,6 +52,7 @@ def main() -> None:
     parser.add_argument("--out", default=str(ROOT / "assets" / "screenshot.png"))
     parser.add_argument("--app", default="app.py", help="app script to serve (default: the repository's app.py)")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that the server is stopped on the way out
     with served_app(script=args.app) as url, sync_playwright() as p:
         browser = launch_chromium(p)
         context = new_context(browser, WIDTH, HEIGHT)

@@ -11,9 +11,6 @@ import pandas as pd
 import pytest
 from playwright.sync_api import expect
 
-from .app_page import RUN_TIMEOUT_MS
-
-pytestmark = pytest.mark.browser
 
 NUMBER = re.compile(r"^\s*-?\d+\.\d{3}\s*$")
 #: Quick estimator settings shared by most tests.
@@ -34,8 +31,9 @@ def expect_result(app, unit: str = "bits") -> float:
     return float(app.value.text_content())
 
 
+@pytest.mark.browser
 def test_single_estimate_plots_while_training_then_shows_the_result(app):
-    app.open({"source": "latent", "n_samples": 2000, "dim": 50, "latent_dim": 4, "mi": 2, "epochs": 120,
+    app.open({"source": "latent", "n_samples": 2000, "dim": 50, "latent_dim": 4, "mi": 2, "epochs": 200,
               "kz": 16, "baselines": False})
     expect(app.value).to_have_count(0)  # no result yet: the card shows its placeholder
     assert app.training_points() == 0
@@ -48,21 +46,21 @@ def test_single_estimate_plots_while_training_then_shows_the_result(app):
     seen = app.page.evaluate("() => window.__mpSeen")
     live = [n for status, n in seen if status == "running" and n > 2]
     final = app.training_points()
-    assert final == 120
+    assert final == 200
     # the curves grew in the browser before the run ended
     assert len(set(live)) >= 2, seen
     assert live == sorted(live) and min(live) < final
-    print(app.page.locator(".mp-result .mp-card-details").inner_text(), len(seen))
 
     value = expect_result(app)
     assert 0.0 < value < 3.0
     expect(app.page.locator(".mp-result .mp-card-truth")).to_contain_text("true MI 2.000 bits")
     expect(app.verdict).to_contain_text("not bias-corrected")
-    expect(app.page.locator(".mp-progress-text")).to_contain_text("120 of 120")
+    expect(app.page.locator(".mp-progress-text")).to_contain_text("200 of 200")
     expect(app.run_button).to_be_enabled()
     assert app.page_errors == []
 
 
+@pytest.mark.browser
 def test_stop_keeps_a_partial_result_and_the_app_usable(app):
     app.open({"source": "latent", "n_samples": 2000, "dim": 50, "latent_dim": 4, "epochs": 2000, **QUICK})
     before = app.run()
@@ -91,6 +89,7 @@ def test_stop_keeps_a_partial_result_and_the_app_usable(app):
     assert app.page_errors == []
 
 
+@pytest.mark.browser
 def test_uploaded_npz_and_csv_with_chosen_arrays_and_columns(app, tmp_path):
     x, y, noise = correlated(600)
     npz = tmp_path / "pairs.npz"
@@ -130,6 +129,7 @@ def test_uploaded_npz_and_csv_with_chosen_arrays_and_columns(app, tmp_path):
     assert app.page_errors == []
 
 
+@pytest.mark.browser
 def test_a_link_sets_the_controls(app):
     app.open("source=gaussian&dim=3&mi=1.5&n_samples=700&data_seed=4&estimator=smile&kz=16&epochs=7"
              "&mode=rigorous&max_gamma=6&confidence=0.9")
@@ -155,6 +155,7 @@ def test_a_link_sets_the_controls(app):
     assert app.page_errors == []
 
 
+@pytest.mark.browser
 def test_bad_files_are_explained_and_the_app_works_on(app, tmp_path):
     x, y, _ = correlated(500, seed=1)
     bad_type = tmp_path / "notes.txt"
@@ -203,6 +204,7 @@ def test_bad_files_are_explained_and_the_app_works_on(app, tmp_path):
     assert app.page_errors == []
 
 
+@pytest.mark.browser
 def test_rigorous_ladder_shows_the_corrected_value_interval_and_verdict(app):
     app.open({"source": "gaussian", "dim": 2, "mi": 1, "n_samples": 1500, "epochs": 5, "mode": "rigorous",
               "max_gamma": 5, "confidence": 0.9, **QUICK})
