@@ -34,6 +34,10 @@ from .estimator_panel import EstimatorPanel
 from .exports import Exports
 from .history import History, RunRecord
 from .plots import REDRAW_FACTOR, DiagnosticPlots, TrainingMonitor, bits, mi_range
+
+#: Seconds between live redraws per plotted network (a 55-network ladder: every ~2 s).
+LIVE_REDRAW_PER_NETWORK = 0.04
+LIVE_REDRAW_MAX = 2.5
 from .result_card import ResultCard
 from .runner import STATUSES, Failed, Phase, Runner
 from .url_state import UrlState
@@ -280,7 +284,12 @@ class Dashboard(pn.viewable.Viewer):
         return mi_range(*self.monitor.curves.mi_extent(truth, *self.diagnostics.mi_extent()))
 
     def _redraw_due(self) -> bool:
-        wait = max(self.poll_period / 1000.0, REDRAW_FACTOR * self._redraw_cost)
+        """Throttle live redraws. Served, HoloViews runs a redraw on the session's event
+        loop (the cost measured here is only the hand-off), so its real cost grows with the
+        number of curves; widget messages queue behind it. Spacing redraws by
+        LIVE_REDRAW_PER_NETWORK seconds per network keeps the loop mostly free."""
+        per_network = LIVE_REDRAW_PER_NETWORK * len(self.monitor.curves)
+        wait = max(self.poll_period / 1000.0, REDRAW_FACTOR * self._redraw_cost, min(per_network, LIVE_REDRAW_MAX))
         return time.perf_counter() - self._redraw_at >= wait
 
     def _refresh_live(self) -> None:
