@@ -4,7 +4,7 @@ Prints the wall time of the full 55-network ladder and of one single estimate on
 full data (latent task K = 500, K_Z = 10, 4 bits, N = 10,000) and their ratio (target
 on CPU: at most 4), then truth, estimate, interval and verdict for several settings.
 
-    python benchmarks/ladder.py [--skip-table]
+    python benchmarks/ladder.py [--skip-table] [--precision bfloat16]
 """
 from __future__ import annotations
 
@@ -16,16 +16,16 @@ from mipanel.data import CorrelatedGaussian, LatentModel, ShapeTask
 from mipanel.device import describe, resolve_device
 
 
-def timing() -> None:
+def timing(precision: str) -> None:
     data = LatentModel(dim=500, latent_dim=10, mi=4.0, n_samples=10_000, seed=0).sample()
-    mipanel.estimate(data, epochs=1)  # warm-up: imports and kernel selection
+    mipanel.estimate(data, epochs=1, precision=precision)  # warm-up: imports and kernel selection
     start = time.perf_counter()
-    single = mipanel.estimate(data)
+    single = mipanel.estimate(data, precision=precision)
     t_single = time.perf_counter() - start
     start = time.perf_counter()
-    ladder = mipanel.rigorous(data)
+    ladder = mipanel.rigorous(data, precision=precision)
     t_ladder = time.perf_counter() - start
-    print(f"device {describe(resolve_device('auto'))}")
+    print(f"device {describe(resolve_device('auto'))}, training precision {precision}")
     print(f"single estimate : {t_single:7.1f} s  ({single.value:.3f} bits)")
     print(f"55-network ladder: {t_ladder:7.1f} s  ({ladder.value:.3f} bits)")
     print(f"ratio ladder / single: {t_ladder / t_single:.2f}  (target <= 4)")
@@ -51,8 +51,9 @@ def table() -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--skip-table", action="store_true")
+    ap.add_argument("--precision", choices=("float32", "bfloat16"), default="float32")
     args = ap.parse_args()
-    timing()
+    timing(args.precision)
     if not args.skip_table:
         table()
 
