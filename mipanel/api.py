@@ -6,6 +6,7 @@ run the engine, and wrap the outcome in a result object.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -45,15 +46,26 @@ def make_settings(estimator: str | None = None, critic: str | None = None, setti
     return EstimatorSettings.from_dict(base, **overrides)
 
 
-def fit_to_estimate(fit: NetworkFit, settings: EstimatorSettings, *, unit: str, n: int, dims: tuple[int, int],
-                    true_mi: float | None, elapsed: float, device: str) -> Estimate:
-    return Estimate(
-        method=f"{settings.estimator}/{settings.critic}", value_nats=fit.value, unit=unit,
-        train_value_nats=fit.value, test_value_nats=fit.test_value, best_epoch=fit.best_epoch,
-        epochs_run=len(fit.test_mi), ceiling_nats=fit.ceiling, history=fit.history(),
-        warnings=list(fit.warnings), settings=settings.to_dict(), seed=settings.seed, device=device,
-        n_samples=n, n_train=fit.n_train, n_test=fit.n_test, dim_x=dims[0], dim_y=dims[1],
-        true_mi_nats=true_mi, elapsed_s=elapsed, stopped=fit.status == "stopped")
+@dataclass
+class StackRun:
+    """The networks one analysis trained, and what every result says about the run."""
+
+    fits: list[NetworkFit]
+    provenance: dict
+
+
+def run_jobs(x: np.ndarray, y: np.ndarray, data: Dataset | None, jobs: list[NetworkJob], s: EstimatorSettings, *,
+             unit: str, callback=None, control: RunControl | None = None) -> StackRun:
+    """Train `jobs` as stacks and collect the Result fields every neural analysis fills alike."""
+    to_unit(0.0, unit)
+    device = describe(resolve_device(s.device))
+    start = time.perf_counter()
+    fits = train_networks(x, y, jobs, s, callback=callback, control=control)
+    stopped = any(f.status == "stopped" for f in fits) or bool(control and control.stopped)
+    return StackRun(fits, dict(
+        unit=unit, settings=s.to_dict(), seed=s.seed, device=device, n_samples=len(x), dim_x=x.shape[1],
+        dim_y=y.shape[1], true_mi_nats=data.true_mi if data is not None else None,
+        elapsed_s=time.perf_counter() - start, stopped=stopped))
 
 
 def estimate(x, y=None, estimator: str = "infonce", critic: str = "separable", *, unit: str = "bits",
@@ -69,15 +81,16 @@ def estimate(x, y=None, estimator: str = "infonce", critic: str = "separable", *
     to_unit(0.0, unit)
     x, y, data = as_pair(x, y)
     s = make_settings(estimator, critic, settings, **options)
-    device = describe(resolve_device(s.device))
     rng = np.random.default_rng(s.seed)
     train, test = train_test_split(np.arange(len(x)), s.test_fraction, rng, s.time_series)
-    start = time.perf_counter()
-    (fit,) = train_networks(x, y, [NetworkJob(train, test, label="single")], s,
-                            callback=callback, control=control)
-    return fit_to_estimate(fit, s, unit=unit, n=len(x), dims=(x.shape[1], y.shape[1]),
-                           true_mi=data.true_mi if data is not None else None,
-                           elapsed=time.perf_counter() - start, device=device)
+    run = run_jobs(x, y, data, [NetworkJob(train, test, label="single")], s, unit=unit,
+                   callback=callback, control=control)
+    (fit,) = run.fits
+    return Estimate(
+        method=f"{s.estimator}/{s.critic}", value_nats=fit.value, train_value_nats=fit.value,
+        test_value_nats=fit.test_value, best_epoch=fit.best_epoch, epochs_run=len(fit.test_mi),
+        ceiling_nats=fit.ceiling, history=fit.history(), warnings=list(fit.warnings), n_train=fit.n_train,
+        n_test=fit.n_test, **run.provenance)
 
 
 def _baseline(method: str, value: float, x, y, data, unit: str, start: float, warnings=(), **settings) -> Estimate:

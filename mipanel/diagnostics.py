@@ -10,19 +10,17 @@ Each trains its networks as one stack and sends the trainer's events to `callbac
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar
+from typing import Callable, ClassVar
 
 import numpy as np
 
-from .api import as_pair, make_settings
+from .api import StackRun, as_pair, make_settings, run_jobs
 from .control import RunControl
-from .device import describe, resolve_device
 from .interface import to_unit
 from .results import Result, register_result
 from .splits import train_test_split
-from .training import NetworkFit, NetworkJob, TrainingEvent, train_networks
+from .training import NetworkJob, TrainingEvent
 
 DEFAULT_KZS = (1, 2, 4, 8, 16, 32, 64)
 #: A k_z is on the plateau when its estimate is within this share of the best one...
@@ -99,18 +97,8 @@ class SpreadResult(Diagnostic):
                 f"verdict: {self.verdict}")
 
 
-def _run(x, y, jobs, s, callback, control):
-    start = time.perf_counter()
-    fits = train_networks(x, y, jobs, s, callback=callback, control=control)
-    stopped = any(f.status == "stopped" for f in fits) or bool(control and control.stopped)
-    return fits, time.perf_counter() - start, stopped
-
-
-def _common(s, x, data, unit, fits: list[NetworkFit], elapsed, stopped) -> dict:
-    return dict(unit=unit, settings=s.to_dict(), seed=s.seed, device=describe(resolve_device(s.device)),
-                n_samples=len(x), true_mi_nats=data.true_mi if data is not None else None,
-                elapsed_s=elapsed, stopped=stopped,
-                histories=[{"label": f.label, **f.meta, "best_epoch": f.best_epoch, **f.history()} for f in fits])
+def _common(run: StackRun) -> dict:
+    return dict(histories=[f.record() for f in run.fits], **run.provenance)
 
 
 def plateau(kzs, values) -> int | None:
@@ -139,7 +127,8 @@ def sweep_kz(x, y=None, estimator: str = "infonce", critic: str = "separable", *
         raise ValueError("a k_z sweep needs at least two k_z values, e.g. 1, 2, 4, ..., 64")
     train, test = train_test_split(np.arange(len(x)), s.test_fraction, np.random.default_rng(s.seed), s.time_series)
     jobs = [NetworkJob(train, test, label=f"k_z={k}", meta={"kz": k}, kz=k) for k in kzs]
-    fits, elapsed, stopped = _run(x, y, jobs, s.replace(kz=max(kzs)), callback, control)
+    run = run_jobs(x, y, data, jobs, s.replace(kz=max(kzs)), unit=unit, callback=callback, control=control)
+    fits = run.fits
     values = [f.value for f in fits]
     at = plateau(kzs, values)
     reached = at is not None and at < kzs[-1]
@@ -151,7 +140,7 @@ def sweep_kz(x, y=None, estimator: str = "infonce", critic: str = "separable", *
                    "more MI. Try: larger k_z values, a wider network, or more data"]
     return SweepResult(kzs=kzs, values_nats=values, test_values_nats=[f.test_value for f in fits],
                        plateau_kz=at, verdict=verdict, passed=reached, reasons=reasons,
-                       **_common(s, x, data, unit, fits, elapsed, stopped))
+                       **_common(run))
 
 
 def permutation_test(x, y=None, estimator: str = "infonce", critic: str = "separable", *, n_permutations: int = 19,
@@ -178,7 +167,8 @@ def permutation_test(x, y=None, estimator: str = "infonce", critic: str = "separ
         else:
             y_map = rng.permutation(n)
         jobs.append(NetworkJob(train, test, label=f"null {i}", meta={"null": True, "permutation": i}, y_map=y_map))
-    fits, elapsed, stopped = _run(x, y, jobs, s, callback, control)
+    run = run_jobs(x, y, data, jobs, s, unit=unit, callback=callback, control=control)
+    fits = run.fits
     observed = fits[0].value
     null = [f.value for f in fits[1:]]
     p = (1 + sum(v >= observed for v in null)) / (1 + len(null))
@@ -200,7 +190,7 @@ def permutation_test(x, y=None, estimator: str = "infonce", critic: str = "separ
                    "permutations for a finer p-value"]
     return PermutationResult(observed_nats=observed, null_nats=null, p_value=p, null_method=method,
                              verdict=verdict, passed=significant, reasons=reasons,
-                             **_common(s, x, data, unit, fits, elapsed, stopped))
+                             **_common(run))
 
 
 def seed_spread(x, y=None, estimator: str = "infonce", critic: str = "separable", *, repeats: int = 5,
@@ -214,7 +204,8 @@ def seed_spread(x, y=None, estimator: str = "infonce", critic: str = "separable"
     rng = np.random.default_rng(s.seed)
     jobs = [NetworkJob(*train_test_split(np.arange(len(x)), s.test_fraction, rng, s.time_series),
                        label=f"repeat {r + 1}", meta={"repeat": r + 1}) for r in range(repeats)]
-    fits, elapsed, stopped = _run(x, y, jobs, s, callback, control)
+    run = run_jobs(x, y, data, jobs, s, unit=unit, callback=callback, control=control)
+    fits = run.fits
     values = [f.value for f in fits]
     gaps = []
     for f in fits:
@@ -235,4 +226,4 @@ def seed_spread(x, y=None, estimator: str = "infonce", critic: str = "separable"
     verdict = "consistent across seeds" if not reasons else "; ".join(r.split(":")[0] for r in reasons)
     return SpreadResult(seeds=list(range(1, repeats + 1)), values_nats=values,
                         test_values_nats=[f.test_value for f in fits], gaps_nats=gaps, verdict=verdict,
-                        passed=not reasons, reasons=reasons, **_common(s, x, data, unit, fits, elapsed, stopped))
+                        passed=not reasons, reasons=reasons, **_common(run))

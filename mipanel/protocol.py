@@ -9,21 +9,19 @@ words, with what to try.
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar
 
 import numpy as np
 
 from . import extrapolation
-from .api import as_pair, make_settings
+from .api import as_pair, make_settings, run_jobs
 from .control import RunControl
-from .device import describe, resolve_device
 from .interface import to_unit
 from .maxtest import CEILING_SHARE
 from .results import Result, _in_unit, register_result
 from .splits import train_test_split
-from .training import NetworkFit, NetworkJob, TrainingEvent, train_networks
+from .training import NetworkFit, NetworkJob, TrainingEvent
 
 DEFAULT_GAMMAS = tuple(range(1, 11))
 #: Largest relative change of the intercept allowed when the gamma = 1 rows are dropped.
@@ -233,13 +231,11 @@ def rigorous(x, y=None, estimator: str = "infonce", critic: str = "separable", *
     gammas = sorted({int(g) for g in gammas})
     rng = np.random.default_rng(s.seed)
     jobs = ladder_jobs(len(x), gammas, s.test_fraction, rng, s.time_series)
-    device = describe(resolve_device(s.device))
-    start = time.perf_counter()
-    fits = train_networks(x, y, jobs, s, callback=callback, control=control)
+    run = run_jobs(x, y, data, jobs, s, unit=unit, callback=callback, control=control)
+    fits = run.fits
     rows = [_chunk_row(f) for f in fits]
     line, checks, fit_info = assess(rows, confidence)
-    stopped = any(f.status == "stopped" for f in fits) or bool(control and control.stopped)
-    if stopped:
+    if run.provenance["stopped"]:
         checks.insert(0, Check("complete", False, "the run was stopped before every network finished; "
                                "the numbers come from the epochs that did.", "run it to the end"))
     failed = [f.label for f in fits if f.status == "failed"]
@@ -254,9 +250,6 @@ def rigorous(x, y=None, estimator: str = "infonce", critic: str = "separable", *
     full = [f.value for f in fits if f.meta["gamma"] == 1]
     return RigorousResult(
         value_nats=value, interval_nats=interval, prediction_interval_nats=pred, confidence=confidence,
-        unit=unit, reliable=all(c.passed for c in checks), checks=[c.__dict__ for c in checks], chunks=rows,
-        histories=[{"label": f.label, **f.meta, "best_epoch": f.best_epoch, **f.history()} for f in fits],
-        fit=fit_info, full_data_value_nats=full[0] if full else None, warnings=warnings,
-        settings=s.to_dict(), gammas=gammas, seed=s.seed, device=device, n_samples=len(x),
-        dim_x=x.shape[1], dim_y=y.shape[1], true_mi_nats=data.true_mi if data is not None else None,
-        elapsed_s=time.perf_counter() - start, stopped=stopped)
+        reliable=all(c.passed for c in checks), checks=[c.__dict__ for c in checks], chunks=rows,
+        histories=[f.record() for f in fits], fit=fit_info, full_data_value_nats=full[0] if full else None,
+        warnings=warnings, gammas=gammas, **run.provenance)

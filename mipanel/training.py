@@ -91,6 +91,10 @@ class NetworkFit:
         return {"epoch": list(range(1, len(self.test_mi) + 1)), "train_mi": self.train_mi,
                 "test_mi": self.test_mi, "smoothed_test_mi": self.smoothed, "loss": self.loss}
 
+    def record(self) -> dict:
+        """Label, job metadata, chosen epoch and curves: one entry of a result's histories."""
+        return {"label": self.label, **self.meta, "best_epoch": self.best_epoch, **self.history()}
+
 
 class _Objective:
     """The training objective of an estimator (with MINE's moving-average state)."""
