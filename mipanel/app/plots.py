@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import panel as pn
 import param
-from scipy import stats
+from mipanel.extrapolation import t_quantile
 
 from mipanel.training import TrainingEvent
 
@@ -439,42 +439,43 @@ def diagnostic_data(mode: str, curves: CurveSet, result=None, true_mi: float | N
             fit = result.fit
             a0, a1 = (v / LN2 for v in fit["coefficients_nats"])
             cov = np.asarray(fit["covariance"], float) / LN2 ** 2
-            t = float(stats.t.ppf(0.5 + result.confidence / 2, max(int(fit.get("dof", 1)), 1)))
+            # The reported interval may use the shared-data error, wider than the WLS one:
+            # scale the band so that at gamma = 0 it is exactly the reported interval.
+            wls_se = fit.get("wls_se_nats") or 0.0
+            if wls_se > 0:
+                cov = cov * (fit["intercept_se_nats"] / wls_se) ** 2
+            t = t_quantile(result.confidence, int(fit.get("dof", 1)))
             g = np.linspace(0.0, max(fit["gammas_used"]), 60)
             se = np.sqrt(np.maximum(cov[0, 0] + 2 * g * cov[0, 1] + g * g * cov[1, 1], 0.0))
             data["fit"] = {"gamma": g, "mi": a0 + a1 * g, "lo": a0 + a1 * g - t * se, "hi": a0 + a1 * g + t * se}
             lo, hi = result.interval
             data["corrected"] = {"value": result.value, "lo": lo, "hi": hi, "confidence": result.confidence}
     elif mode == "kz_sweep":
-        for c in nets:
-            v = c.estimate()
-            if v is None:
-                continue
-            rows.append({"kz": float(c.meta.get("kz", 1)), "mi": v, "network": c.network, "label": c.label,
-                         "held_out": c.test_value if c.test_value is not None else np.nan,
-                         "state": "used" if c.value is not None else "training"})
+        rows += [{"kz": float(c.meta.get("kz", 1)), "mi": v, **_point(c)} for c, v in _estimates(nets)]
         if result is not None:
             data["plateau_kz"] = result.plateau_kz
     elif mode == "permutation":
-        for c in nets:
-            v = c.estimate()
-            if v is None:
-                continue
-            kind = "null" if c.meta.get("null") else "observed"
-            rows.append({"null_mi": v, "count": 0.0, "network": c.network, "label": c.label, "kind": kind,
-                         "state": "used" if c.value is not None else "training"})
+        rows += [{"null_mi": v, "count": 0.0, "kind": "null" if c.meta.get("null") else "observed", **_point(c)}
+                 for c, v in _estimates(nets)]
         if result is not None:
             data["p_value"] = result.p_value
     elif mode == "seed_spread":
-        for c in nets:
-            v = c.estimate()
-            if v is None:
-                continue
-            rows.append({"repeat": float(c.meta.get("repeat", c.network + 1)), "mi": v, "network": c.network,
-                         "label": c.label, "held_out": c.test_value if c.test_value is not None else np.nan,
-                         "state": "used" if c.value is not None else "training"})
+        rows += [{"repeat": float(c.meta.get("repeat", c.network + 1)), "mi": v, **_point(c)}
+                 for c, v in _estimates(nets)]
     data["points"] = pd.DataFrame(rows, columns=_POINT_COLUMNS[mode]) if mode in _POINT_COLUMNS else pd.DataFrame()
     return data
+
+
+def _estimates(nets):
+    """(curve, current estimate) for every network that has one."""
+    return [(c, v) for c in nets if (v := c.estimate()) is not None]
+
+
+def _point(c) -> dict:
+    """The columns every diagnostic point shares (DataFrame columns pick what a plot uses)."""
+    return {"network": c.network, "label": c.label,
+            "held_out": c.test_value if c.test_value is not None else np.nan,
+            "state": "used" if c.value is not None else "training"}
 
 
 _POINT_COLUMNS = {
